@@ -1,0 +1,381 @@
+"""Account rules: passwords, users, sessions and tokens, login rate limit, MFA."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pyotp
+from passlib.context import CryptContext
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from location_ops.accounts.models import MFA_REQUIRED, AuthSession, LoginAttempt, Role, User
+from location_ops.clock import utcnow
+from location_ops.config import Settings
+from location_ops.i18n import _
+from location_ops.privacy.service import audit
+
+USERNAME_MAX = 64
+
+
+class AccountError(ValueError):
+    """A rule about accounts was broken; the message is a sentence for the user."""
+
+
+# --- passwords -------------------------------------------------------------------
+
+
+@lru_cache
+def _crypt_context(time_cost: int, memory_kib: int) -> CryptContext:
+    return CryptContext(
+        schemes=["argon2"],
+        argon2__type="ID",
+        argon2__time_cost=time_cost,
+        argon2__memory_cost=memory_kib,
+        argon2__parallelism=1,
+    )
+
+
+def crypt_context(settings: Settings) -> CryptContext:
+    return _crypt_context(settings.argon2_time_cost, settings.argon2_memory_kib)
+
+
+def hash_password(password: str, settings: Settings) -> str:
+    """Hash a password with argon2id and the configured cost."""
+    return crypt_context(settings).hash(password)
+
+
+def check_password_rules(password: str, settings: Settings) -> None:
+    if len(password) < settings.password_min_length:
+        raise AccountError(
+            _("The password must be at least %(n)d characters long.")
+            % {"n": settings.password_min_length}
+        )
+    if len(password) > 1024:
+        raise AccountError(_("The password is too long."))
+
+
+# --- users -----------------------------------------------------------------------
+
+
+def normalise_username(username: str) -> str:
+    return username.strip()
+
+
+def check_username(username: str) -> None:
+    if not username:
+        raise AccountError(_("A username is required."))
+    if len(username) > USERNAME_MAX:
+        raise AccountError(_("A username can be at most %(n)d characters long.") % {"n": USERNAME_MAX})
+    if any(ch.isspace() and ch != " " for ch in username) or not username.isprintable():
+        raise AccountError(_("A username cannot contain line breaks or control characters."))
+
+
+def get_by_username(*, db_session: Session, username: str) -> User | None:
+    """Return the user with this username, ignoring case."""
+    key = normalise_username(username).lower()
+    return db_session.scalar(select(User).where(User.username_key == key))
+
+
+def create_user(
+    *,
+    db_session: Session,
+    settings: Settings,
+    username: str,
+    password: str,
+    role: Role | str,
+    language: str | None = None,
+    actor_id: int | None = None,
+) -> User:
+    """Create an account; the caller commits."""
+    username = normalise_username(username)
+    check_username(username)
+    try:
+        role = Role(role)
+    except ValueError:
+        raise AccountError(
+            _("Unknown role. Choose one of: %(roles)s.") % {"roles": ", ".join(r.value for r in Role)}
+        ) from None
+    check_password_rules(password, settings)
+    if get_by_username(db_session=db_session, username=username) is not None:
+        raise AccountError(_("That username is taken."))
+    user = User(
+        username=username,
+        username_key=username.lower(),
+        role=role,
+        language=language,
+        password_hash=hash_password(password, settings),
+        created_at=utcnow(),
+    )
+    db_session.add(user)
+    try:
+        db_session.flush()
+    except IntegrityError:
+        db_session.rollback()
+        raise AccountError(_("That username is taken.")) from None
+    audit(db_session=db_session, action="user.create", actor_id=actor_id,
+          target_type="user", target_id=user.id)
+    return user
+
+
+def list_users(*, db_session: Session) -> list[User]:
+    return list(db_session.scalars(select(User).order_by(User.role, User.username_key)))
+
+
+def change_role(*, db_session: Session, user: User, role: Role, actor_id: int) -> None:
+    """Give a user another role and end their sessions, so the old rights go with them."""
+    user.role = role
+    end_all_sessions(db_session=db_session, user_id=user.id)
+    audit(db_session=db_session, action="user.role_change", actor_id=actor_id,
+          target_type="user", target_id=user.id)
+
+
+def set_password(*, db_session: Session, settings: Settings, user: User, password: str,
+                 actor_id: int) -> None:
+    check_password_rules(password, settings)
+    user.password_hash = hash_password(password, settings)
+    audit(db_session=db_session, action="user.password_change", actor_id=actor_id,
+          target_type="user", target_id=user.id)
+
+
+def set_language(*, db_session: Session, user: User, language: str | None) -> None:
+    user.language = language
+
+
+# --- login rate limit --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """How long the next attempt must wait, in seconds (0: go ahead)."""
+
+    wait_seconds: int
+
+
+def _delay(failures: int, free: int, max_delay: int) -> int:
+    """Exponential delay after the free attempts: 1 s, 2 s, 4 s … capped."""
+    if failures < free:
+        return 0
+    return min(max_delay, 2 ** (failures - free))
+
+
+def login_throttle(*, db_session: Session, settings: Settings, username: str, address: str) -> Throttle:
+    """Tell whether a login for this account from this address must wait.
+
+    Failures are counted per account and per address within a window. Beyond the free
+    attempts each try must wait a doubling delay that never exceeds
+    ``login_max_delay_seconds``: a guesser is slowed to a crawl, but nobody can lock
+    a user out for longer than that by typing wrong passwords for them.
+    """
+    now = utcnow()
+    since = now - dt.timedelta(minutes=settings.login_window_minutes)
+    key = normalise_username(username).lower()[:USERNAME_MAX]
+    waits = []
+    for column, value, free in (
+        (LoginAttempt.username_key, key, settings.login_free_attempts),
+        (LoginAttempt.address, address, settings.login_free_attempts * 4),
+    ):
+        failures, last = db_session.execute(
+            select(func.count(), func.max(LoginAttempt.at)).where(column == value, LoginAttempt.at >= since)
+        ).one()
+        if last is None:
+            continue
+        if last.tzinfo is None:
+            last = last.replace(tzinfo=dt.UTC)
+        delay = _delay(failures, free, settings.login_max_delay_seconds)
+        ready_at = last + dt.timedelta(seconds=delay)
+        if ready_at > now:
+            waits.append(math.ceil((ready_at - now).total_seconds()))
+    return Throttle(max(waits, default=0))
+
+
+def record_failure(*, db_session: Session, username: str, address: str, user: User | None) -> None:
+    db_session.add(LoginAttempt(
+        username_key=normalise_username(username).lower()[:USERNAME_MAX], address=address, at=utcnow()
+    ))
+    audit(db_session=db_session, action="login.failure", target_type="user",
+          target_id=user.id if user else None, address=address)
+
+
+def prune_attempts(*, db_session: Session, settings: Settings) -> None:
+    since = utcnow() - dt.timedelta(minutes=settings.login_window_minutes)
+    db_session.execute(delete(LoginAttempt).where(LoginAttempt.at < since))
+
+
+# --- authentication ----------------------------------------------------------------
+
+
+class LoginFailed(Exception):
+    """Wrong username or password: the same for both, on purpose."""
+
+
+class LoginThrottled(Exception):
+    def __init__(self, wait_seconds: int) -> None:
+        super().__init__(wait_seconds)
+        self.wait_seconds = wait_seconds
+
+
+_DUMMY_HASH: dict[tuple[int, int], str] = {}
+
+
+def authenticate(
+    *, db_session: Session, settings: Settings, username: str, password: str, address: str
+) -> User:
+    """Check a username and password; upgrade the hash if its parameters are old.
+
+    Raises LoginThrottled before checking anything when the rate limit applies, and
+    LoginFailed for an unknown user or a wrong password alike, after the same work
+    (an unknown user is checked against a dummy hash).
+    """
+    throttle = login_throttle(db_session=db_session, settings=settings, username=username, address=address)
+    if throttle.wait_seconds:
+        raise LoginThrottled(throttle.wait_seconds)
+    context = crypt_context(settings)
+    user = get_by_username(db_session=db_session, username=username[:USERNAME_MAX]) if len(username) <= USERNAME_MAX else None
+    if user is None or not user.active:
+        cost = (settings.argon2_time_cost, settings.argon2_memory_kib)
+        if cost not in _DUMMY_HASH:
+            _DUMMY_HASH[cost] = context.hash(secrets.token_hex(16))
+        context.verify(password, _DUMMY_HASH[cost])
+        record_failure(db_session=db_session, username=username, address=address, user=None)
+        db_session.commit()
+        raise LoginFailed()
+    valid, new_hash = context.verify_and_update(password, user.password_hash)
+    if not valid:
+        record_failure(db_session=db_session, username=username, address=address, user=user)
+        db_session.commit()
+        raise LoginFailed()
+    if new_hash:
+        user.password_hash = new_hash
+        audit(db_session=db_session, action="user.password_rehash", target_type="user", target_id=user.id)
+    return user
+
+
+# --- sessions and tokens -----------------------------------------------------------
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def idle_limit(settings: Settings, role: Role) -> dt.timedelta:
+    minutes = {
+        Role.HOST: settings.session_idle_minutes_host,
+        Role.WORKER: settings.session_idle_minutes_worker,
+    }.get(Role(role), settings.session_idle_minutes_other)
+    return dt.timedelta(minutes=minutes)
+
+
+def absolute_limit(settings: Settings, role: Role) -> dt.timedelta:
+    hours = settings.session_absolute_hours_host if role == Role.HOST else settings.session_absolute_hours_other
+    return dt.timedelta(hours=hours)
+
+
+def start_session(
+    *, db_session: Session, settings: Settings, user: User, kind: str = "web", mfa_passed: bool
+) -> tuple[str, AuthSession]:
+    """Open a new session with a fresh random id; return the token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    lifetime = (
+        dt.timedelta(minutes=settings.api_token_minutes) if kind == "api" else absolute_limit(settings, user.role)
+    )
+    auth_session = AuthSession(
+        token_hash=_hash_token(token), kind=kind, user_id=user.id, csrf_token=secrets.token_urlsafe(32),
+        mfa_passed=mfa_passed, created_at=now, last_seen_at=now, expires_at=now + lifetime,
+    )
+    db_session.add(auth_session)
+    db_session.flush()
+    return token, auth_session
+
+
+def load_session(*, db_session: Session, settings: Settings, token: str, kind: str) -> AuthSession | None:
+    """Return the live session for a token, or None when unknown, idle too long or expired."""
+    auth_session = db_session.scalar(
+        select(AuthSession).where(AuthSession.token_hash == _hash_token(token), AuthSession.kind == kind)
+    )
+    if auth_session is None:
+        return None
+    now = utcnow()
+    expired = now >= auth_session.expires_at or not auth_session.user.active
+    if kind == "web" and now - auth_session.last_seen_at > idle_limit(settings, auth_session.user.role):
+        expired = True
+    if expired:
+        db_session.delete(auth_session)
+        db_session.commit()
+        return None
+    # Touch at most once a minute, so reading pages does not write on every request.
+    if now - auth_session.last_seen_at > dt.timedelta(minutes=1):
+        auth_session.last_seen_at = now
+        db_session.commit()
+    return auth_session
+
+
+def end_session(*, db_session: Session, auth_session: AuthSession) -> None:
+    db_session.delete(auth_session)
+
+
+def end_all_sessions(*, db_session: Session, user_id: int) -> None:
+    db_session.execute(delete(AuthSession).where(AuthSession.user_id == user_id))
+
+
+def purge_expired_sessions(*, db_session: Session) -> None:
+    db_session.execute(delete(AuthSession).where(AuthSession.expires_at < utcnow()))
+
+
+# --- MFA (TOTP) ------------------------------------------------------------------------
+
+
+def mfa_required(user: User) -> bool:
+    return Role(user.role) in MFA_REQUIRED
+
+
+def mfa_enrolment_needed(user: User) -> bool:
+    """True for a user whose role requires MFA but who has not set it up yet."""
+    return mfa_required(user) and not user.mfa_enabled
+
+
+def begin_mfa_enrolment(*, db_session: Session, user: User) -> str:
+    """Give the user a new, not yet active, TOTP secret and return it."""
+    if user.mfa_enabled:
+        raise AccountError(_("Two-step login is already on."))
+    user.mfa_secret = pyotp.random_base32()
+    return user.mfa_secret
+
+
+def provisioning_uri(user: User, settings: Settings) -> str:
+    return pyotp.TOTP(user.mfa_secret).provisioning_uri(name=user.username, issuer_name=settings.mfa_issuer)
+
+
+def verify_totp(user: User, code: str) -> bool:
+    """Check a six-digit code, allowing one step of clock drift either way."""
+    if not user.mfa_secret:
+        return False
+    code = code.replace(" ", "").strip()
+    if not (code.isdigit() and len(code) == 6):
+        return False
+    return pyotp.TOTP(user.mfa_secret).verify(code, for_time=utcnow(), valid_window=1)
+
+
+def confirm_mfa_enrolment(*, db_session: Session, user: User, code: str) -> None:
+    if user.mfa_enabled or not user.mfa_secret:
+        raise AccountError(_("Start setting up two-step login first."))
+    if not verify_totp(user, code):
+        raise AccountError(_("That code is not right. Check the time on your phone and try again."))
+    user.mfa_enabled = True
+    audit(db_session=db_session, action="mfa.enable", actor_id=user.id, target_type="user", target_id=user.id)
+
+
+def disable_mfa(*, db_session: Session, user: User, actor_id: int) -> None:
+    """Turn MFA off (an operator resetting a lost phone, or a user for themselves)."""
+    if mfa_required(user) and actor_id == user.id:
+        raise AccountError(_("Your role requires two-step login; it cannot be turned off."))
+    user.mfa_enabled = False
+    user.mfa_secret = None
+    audit(db_session=db_session, action="mfa.disable", actor_id=actor_id, target_type="user", target_id=user.id)

@@ -1,0 +1,199 @@
+"""create_app(): the FastAPI application, its middleware, error pages and lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import uuid
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from urllib.parse import quote
+
+from location_ops import i18n
+from location_ops.accounts.deps import (
+    CSRF_COOKIE, CsrfFailed, Forbidden, LoginRequired, MfaEnrolmentRequired, is_api,
+)
+from location_ops.config import Settings, get_settings
+from location_ops.db import make_engine, make_sessionmaker
+from location_ops.events import EventHub
+from location_ops.i18n import _
+from location_ops.migrate import check_migrated
+from location_ops.models import CAPABILITIES, import_capability_module
+from location_ops.web import STATIC_DIR, render
+
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _hooks(app: FastAPI, name: str) -> list[Callable]:
+    """Collect the ``name`` coroutines (startup/shutdown) from capabilities' lifecycle.py."""
+    found = []
+    for capability in CAPABILITIES:
+        module = import_capability_module(capability, "lifecycle")
+        if module is not None and hasattr(module, name):
+            found.append(getattr(module, name))
+    return found
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    check_migrated(app.state.engine)
+    app.state.hub.attach(asyncio.get_running_loop())
+    for start in _hooks(app, "startup"):
+        await start(app)
+    try:
+        yield
+    finally:
+        for stop in reversed(_hooks(app, "shutdown")):
+            await stop(app)
+        app.state.engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app for these settings (the environment's when None)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="location-ops",
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    app.state.hub = EventHub()
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for capability in CAPABILITIES + ("health",):
+        routes = import_capability_module(capability, "routes")
+        if routes is None:
+            continue
+        if hasattr(routes, "router"):
+            app.include_router(routes.router)
+        if hasattr(routes, "api"):
+            app.include_router(routes.api, prefix="/api/v1")
+
+    _install_middleware(app)
+    _install_error_handlers(app)
+    return app
+
+
+def _install_middleware(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+
+    @app.middleware("http")
+    async def request_context(request: Request, call_next):
+        # Language: the user's (set once the principal is known), else the browser's.
+        i18n.set_language(
+            i18n.negotiate(request.cookies.get("lo_lang"), request.headers.get("accept-language"),
+                           settings.default_language)
+        )
+        anon_csrf = request.cookies.get(CSRF_COOKIE)
+        new_csrf = anon_csrf is None or len(anon_csrf) < 32
+        request.state.anon_csrf = secrets.token_urlsafe(32) if new_csrf else anon_csrf
+        response: Response = await call_next(request)
+        if new_csrf and not is_api(request) and not request.url.path.startswith("/static/"):
+            response.set_cookie(CSRF_COOKIE, request.state.anon_csrf, httponly=True, samesite="lax",
+                                secure=settings.secure_cookies, path="/")
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Referrer-Policy"] = "no-referrer"
+        headers["X-Frame-Options"] = "DENY"
+        if not request.url.path.startswith("/static/"):
+            headers["Cache-Control"] = "no-store"
+        if settings.secure_cookies:
+            headers["Strict-Transport-Security"] = "max-age=31536000"
+        return response
+
+
+def _problem(request: Request, status: int, message: str) -> Response:
+    if is_api(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    return render(request, "errors/error.html", {"status": status, "message": message},
+                  status_code=status)
+
+
+def validation_sentence(error: RequestValidationError) -> str:
+    """Turn the first validation error into a sentence a person can act on."""
+    first = error.errors()[0] if error.errors() else {}
+    kind = first.get("type", "")
+    if kind == "json_invalid":
+        return _("The request body is not valid JSON.")
+    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "form")]
+    field = ".".join(location)
+    if kind == "missing":
+        return _("The field '%(field)s' is required.") % {"field": field}
+    if kind in ("string_too_long", "too_long"):
+        return _("The field '%(field)s' is too long.") % {"field": field}
+    message = first.get("msg", _("invalid value"))
+    if field:
+        return _("The field '%(field)s' is not valid: %(reason)s.") % {"field": field, "reason": message}
+    return _("The request is not valid: %(reason)s.") % {"reason": message}
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired):
+        if is_api(request):
+            return JSONResponse({"detail": _("Log in first.")}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":
+            target = request.headers.get("hx-current-url") or "/"
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": f"/login?next={quote(target)}"})
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(MfaEnrolmentRequired)
+    async def mfa_enrolment(request: Request, _exc: MfaEnrolmentRequired):
+        if is_api(request):
+            return JSONResponse({"detail": _("Your role requires two-step login. Set it up in the web app first.")},
+                                status_code=403)
+        return RedirectResponse("/account/mfa", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, _exc: Forbidden):
+        return _problem(request, 403, _("You do not have access to this page."))
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, _exc: CsrfFailed):
+        return _problem(request, 403, _("This form has expired. Go back, reload the page and try again."))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        status = 422 if is_api(request) else 400
+        return _problem(request, status, validation_sentence(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        message = exc.detail if isinstance(exc.detail, str) else _("The request could not be handled.")
+        if exc.status_code == 404 and message == "Not Found":
+            message = _("This page does not exist.")
+        if exc.status_code == 405 and message == "Method Not Allowed":
+            message = _("This action is not available here.")
+        response = _problem(request, exc.status_code, message)
+        for key, value in (exc.headers or {}).items():
+            response.headers[key] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception):
+        incident = uuid.uuid4().hex[:8]
+        log.exception("unhandled error %s on %s %s", incident, request.method, request.url.path)
+        return _problem(request, 500, _("Something went wrong on our side (reference %(ref)s). "
+                                        "Nothing was changed; please try again.") % {"ref": incident})

@@ -1,0 +1,140 @@
+"""The `location-ops` command: demo, serve, migrate, user create, purge, backup, restore."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+
+from location_ops.config import Settings, get_settings
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def cmd_migrate(settings: Settings, _args) -> int:
+    from location_ops.migrate import upgrade
+
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    print("The database is up to date.")
+    return 0
+
+
+def cmd_serve(settings: Settings, _args) -> int:
+    import uvicorn
+
+    from location_ops.app import create_app
+    from location_ops.migrate import DatabaseNotMigrated, check_migrated
+
+    app = create_app(settings)
+    try:
+        check_migrated(app.state.engine)
+    except DatabaseNotMigrated as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=True, log_level="info")
+    return 0
+
+
+def cmd_demo(settings: Settings, args) -> int:
+    from location_ops.demo import run_demo
+
+    return run_demo(settings, port=args.port, reset=args.reset)
+
+
+def cmd_user_create(settings: Settings, args) -> int:
+    from location_ops.accounts import service
+    from location_ops.db import make_engine, make_sessionmaker
+    from location_ops.migrate import DatabaseNotMigrated, check_migrated
+
+    engine = make_engine(settings.database_url)
+    try:
+        check_migrated(engine)
+    except DatabaseNotMigrated as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("The passwords differ.", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    with make_sessionmaker(engine)() as db_session:
+        try:
+            user = service.create_user(db_session=db_session, settings=settings, username=args.username,
+                                       password=password, role=args.role, language=args.language)
+        except service.AccountError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        db_session.commit()
+        print(f"Created {user.role} account id={user.id}.")
+    return 0
+
+
+def cmd_purge(settings: Settings, _args) -> int:
+    from location_ops.privacy.retention import purge_all
+
+    counts = purge_all(settings)
+    for what, count in counts.items():
+        print(f"{what}: {count} removed")
+    return 0
+
+
+def cmd_backup(settings: Settings, args) -> int:
+    from location_ops.privacy.backup import backup
+
+    backup(settings, args.path)
+    print(f"Backup written to {args.path}.")
+    return 0
+
+
+def cmd_restore(settings: Settings, args) -> int:
+    from location_ops.privacy.backup import restore
+
+    restore(settings, args.path)
+    print(f"Restored from {args.path}.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="location-ops", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="run a demo: SQLite, embedded broker, seeded data")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--reset", action="store_true", help="start from an empty demo database")
+    demo.set_defaults(func=cmd_demo)
+
+    commands.add_parser("serve", help="run the app (production)").set_defaults(func=cmd_serve)
+    commands.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)
+    commands.add_parser("purge", help="delete what retention says must go").set_defaults(func=cmd_purge)
+
+    backup = commands.add_parser("backup", help="write a backup of the database to PATH")
+    backup.add_argument("path")
+    backup.set_defaults(func=cmd_backup)
+    restore = commands.add_parser("restore", help="replace the database with the backup at PATH")
+    restore.add_argument("path")
+    restore.set_defaults(func=cmd_restore)
+
+    user = commands.add_parser("user", help="manage accounts")
+    user_commands = user.add_subparsers(dest="user_command", required=True)
+    create = user_commands.add_parser("create", help="create an account; the password is read from stdin")
+    create.add_argument("--role", required=True, choices=["operator", "host", "worker", "caseworker", "security"])
+    create.add_argument("--username", required=True)
+    create.add_argument("--language", default=None)
+    create.set_defaults(func=cmd_user_create)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    _configure_logging()
+    args = build_parser().parse_args(argv)
+    return args.func(get_settings(), args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Settings, read from the environment (prefix ``LOCATION_OPS_``) in this one place.
+
+Every field carries a description; ``tests/test_settings.py`` fails when one of
+them is missing from the configuration table in README.md.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """All settings of location-ops."""
+
+    model_config = SettingsConfigDict(env_prefix="LOCATION_OPS_", extra="ignore")
+
+    # --- where things are ---
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'var' / 'location-ops.db'}",
+        description="SQLAlchemy URL of the database: SQLite (default, under var/) or "
+        "postgresql+psycopg://user:pass@host/db in production.",
+    )
+    mqtt_url: str = Field(
+        default="mqtt://127.0.0.1:1884",
+        description="MQTT broker the alarm bridge connects to, mqtt://user:pass@host:port.",
+    )
+    site: str = Field(
+        default="main",
+        description="Short name of this site; part of MQTT topics and of the bridge's client id.",
+    )
+    secret_key: str = Field(
+        default="",
+        description="Secret for signing (webhooks, calendar feed tokens). Generated and kept "
+        "under var/ when empty.",
+    )
+    var_dir: Path = Field(
+        default=PROJECT_ROOT / "var",
+        description="Folder for the SQLite database, the generated secret and backups.",
+    )
+
+    # --- web ---
+    host: str = Field(default="127.0.0.1", description="Address `location-ops serve` binds to.")
+    port: int = Field(default=8000, description="Port `location-ops serve` listens on.")
+    secure_cookies: bool = Field(
+        default=False,
+        description="Mark cookies Secure; turn on whenever the site is served over https.",
+    )
+    quick_exit_url: str = Field(
+        default="https://www.google.com/",
+        description="Where the quick-exit control on worker pages goes: a neutral site.",
+    )
+    default_language: str = Field(
+        default="nl", description="Language when neither the user nor the browser chooses one."
+    )
+
+    # --- sessions and login ---
+    session_idle_minutes_host: int = Field(
+        default=720, description="Idle timeout of a host session (the reception tablet: a shift)."
+    )
+    session_idle_minutes_worker: int = Field(
+        default=30, description="Idle timeout of a worker session (a phone: short)."
+    )
+    session_idle_minutes_other: int = Field(
+        default=60, description="Idle timeout for operators, caseworkers and security."
+    )
+    session_absolute_hours_host: int = Field(
+        default=14, description="Longest life of a host session, however active."
+    )
+    session_absolute_hours_other: int = Field(
+        default=12, description="Longest life of any other session, however active."
+    )
+    api_token_minutes: int = Field(
+        default=60, description="Lifetime of a bearer token from POST /api/v1/auth/login."
+    )
+    login_free_attempts: int = Field(
+        default=5,
+        description="Failed logins per account (or 4x that per address) within the window "
+        "before each further attempt must wait.",
+    )
+    login_window_minutes: int = Field(
+        default=15, description="Window in which failed logins are counted."
+    )
+    login_max_delay_seconds: int = Field(
+        default=300,
+        description="Longest wait imposed after repeated failures; nobody is locked out longer.",
+    )
+    password_min_length: int = Field(default=10, description="Shortest password accepted.")
+    argon2_time_cost: int = Field(default=3, description="argon2id time cost for new hashes.")
+    argon2_memory_kib: int = Field(
+        default=65536, description="argon2id memory cost (KiB) for new hashes."
+    )
+    mfa_issuer: str = Field(
+        default="location-ops", description="Issuer name shown in authenticator apps."
+    )
+
+    # --- demo ---
+    demo_mqtt_port: int = Field(
+        default=1884, description="Port of the embedded MQTT broker that `location-ops demo` runs."
+    )
+
+    max_rooms: int = Field(default=15, description="Most rooms a location may have.")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,167 @@
+"""Real services for the tests: a PostgreSQL cluster and Mosquitto brokers on free ports.
+
+Each test session starts its own instances (pytest-postgresql style) so the suite
+runs anywhere PostgreSQL's and Mosquitto's binaries are installed. Where PostgreSQL's
+binaries are missing, ``LOCATION_OPS_TEST_PG_URL`` names a server to use instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 20.0, process: subprocess.Popen | None = None) -> None:
+    """Wait until something accepts connections on 127.0.0.1:port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)  # polling a port: there is no event to await
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+def _pg_bindir() -> Path | None:
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (candidate / "initdb").exists():
+            return candidate
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    # initdb and postgres refuse to run as root; CI and this machine run tests as root.
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *cmd]
+    return cmd
+
+
+@dataclass
+class PostgresServer:
+    """A throw-away PostgreSQL cluster, or an external server named by the environment."""
+
+    port: int = 0
+    datadir: Path | None = None
+    external_url: str | None = None
+    _created: list[str] = field(default_factory=list)
+
+    @classmethod
+    def start(cls) -> PostgresServer:
+        if url := os.environ.get("LOCATION_OPS_TEST_PG_URL"):
+            return cls(external_url=url)
+        bindir = _pg_bindir()
+        if bindir is None:
+            raise RuntimeError("PostgreSQL's binaries (initdb) are not installed and "
+                               "LOCATION_OPS_TEST_PG_URL is not set; .ci/run installs them.")
+        datadir = Path(tempfile.mkdtemp(prefix="lo-pg-"))
+        if os.geteuid() == 0:
+            shutil.chown(datadir, "postgres", "postgres")
+        subprocess.run(_as_postgres([str(bindir / "initdb"), "-D", str(datadir), "-U", "postgres",
+                                     "--auth=trust", "-E", "UTF8", "--no-sync"]),
+                       check=True, capture_output=True)
+        port = free_port()
+        options = f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
+        subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(datadir), "-o", options, "-w",
+                                     "-l", str(datadir / "log"), "start"]), check=True, capture_output=True)
+        return cls(port=port, datadir=datadir)
+
+    def admin_url(self) -> str:
+        if self.external_url:
+            return self.external_url
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def create_database(self, name: str) -> str:
+        """Create an empty database; return its SQLAlchemy URL."""
+        with psycopg.connect(self.admin_url(), autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.execute(f'CREATE DATABASE "{name}"')
+        self._created.append(name)
+        base = psycopg.conninfo.conninfo_to_dict(self.admin_url())
+        password = f":{base['password']}" if base.get("password") else ""
+        return (f"postgresql+psycopg://{base.get('user', 'postgres')}{password}@{base.get('host', '127.0.0.1')}:"
+                f"{base.get('port', 5432)}/{name}")
+
+    def stop(self) -> None:
+        if self.external_url:
+            with psycopg.connect(self.admin_url(), autocommit=True) as connection:
+                for name in self._created:
+                    connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        bindir = _pg_bindir()
+        subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "stop"]),
+                       capture_output=True)
+        shutil.rmtree(self.datadir, ignore_errors=True)
+
+
+@dataclass
+class MosquittoBroker:
+    """A Mosquitto broker with persistence on, on a free port; can be restarted in place."""
+
+    port: int
+    workdir: Path
+    process: subprocess.Popen | None = None
+
+    @classmethod
+    def start(cls, port: int | None = None) -> MosquittoBroker:
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        if not Path(binary).exists():
+            raise RuntimeError("mosquitto is not installed; .ci/run installs it.")
+        workdir = Path(tempfile.mkdtemp(prefix="lo-mqtt-"))
+        broker = cls(port=port or free_port(), workdir=workdir)
+        broker._launch()
+        return broker
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def _launch(self) -> None:
+        config = self.workdir / "mosquitto.conf"
+        config.write_text(
+            f"listener {self.port} 127.0.0.1\n"
+            "allow_anonymous true\n"
+            "persistence true\n"
+            f"persistence_location {self.workdir}/\n"
+            "autosave_interval 1\n"
+            "max_queued_messages 100000\n"
+            + ("user root\n" if os.geteuid() == 0 else "")
+        )
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        self.process = subprocess.Popen([binary, "-c", str(config)], stdout=subprocess.DEVNULL,
+                                        stderr=open(self.workdir / "log", "ab"))
+        wait_for_port(self.port, process=self.process)
+
+    def stop(self, graceful: bool = True) -> None:
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGTERM if graceful else signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self.process = None
+
+    def restart(self) -> None:
+        """Stop (saving persistent state) and start again on the same port."""
+        self.stop()
+        self._launch()
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
