@@ -78,14 +78,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hub = EventHub()
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    #: (prefix, router) of every capability; the route × role test walks these.
+    app.state.routers = []
     for capability in CAPABILITIES + ("health",):
         routes = import_capability_module(capability, "routes")
         if routes is None:
             continue
-        if hasattr(routes, "router"):
-            app.include_router(routes.router)
-        if hasattr(routes, "api"):
-            app.include_router(routes.api, prefix="/api/v1")
+        for attribute, prefix in (("router", ""), ("api", "/api/v1")):
+            if hasattr(routes, attribute):
+                app.include_router(getattr(routes, attribute), prefix=prefix)
+                app.state.routers.append((prefix, getattr(routes, attribute)))
 
     _install_middleware(app)
     _install_error_handlers(app)
