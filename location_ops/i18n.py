@@ -70,13 +70,28 @@ def lazy(message: str) -> str:
     return message
 
 
+def _by_preference(accept_language: str) -> list[str]:
+    """Language tags of an Accept-Language header, most wanted first."""
+    weighted = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and quality > 0:
+            weighted.append((-quality, position, tag.strip().lower()))
+    return [tag for _q, _p, tag in sorted(weighted)]
+
+
 def negotiate(user_language: str | None, accept_language: str | None, default: str) -> str:
     """Choose the user's language, else the browser's, else the default."""
     shipped = available_languages()
     if user_language in shipped:
         return user_language
-    for part in (accept_language or "").split(","):
-        tag = part.split(";")[0].strip().lower()
+    for tag in _by_preference(accept_language or ""):
         for candidate in (tag, tag.split("-")[0]):
             if candidate in shipped:
                 return candidate
