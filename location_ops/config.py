@@ -115,3 +115,32 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """Return the process-wide settings, read once from the environment."""
     return Settings()
+    # --- rentals ---
+    booking_horizon_days: int = Field(
+        default=28, description="How many days ahead a worker may book a room."
+    )
+    cancellation_deadline_hours: int = Field(
+        default=24,
+        description="Cancelling is free until this many hours before the start; later, the "
+        "contract's late-cancellation charge applies.",
+    )
+    no_show_release_minutes: int = Field(
+        default=60,
+        description="A booking not checked in this many minutes after its start is released "
+        "as a no-show (by the app itself).",
+    )
+    hourly_rental: bool = Field(
+        default=False, description="Allow renting a room by the hour besides the shifts."
+    )
+    hourly_min_hours: int = Field(
+        default=4, description="Shortest hourly rental, in hours (when hourly rental is on)."
+    )
+    hourly_rate_cents: int = Field(
+        default=1500, description="Price of one hour of hourly rental, in euro cents."
+    )
+
+    # --- rota ---
+    talk_request_retention_days: int = Field(
+        default=7, description="Talk requests are deleted this many days after the visit they were for."
+    )
+

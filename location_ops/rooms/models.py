@@ -1,11 +1,13 @@
-"""Rooms of the location."""
+"""Rooms of the location, their out-of-service periods, shift templates and rates."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Integer, String
+import datetime as dt
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from location_ops.db import Base
+from location_ops.db import Base, UTCDateTime
 
 
 class Room(Base):
@@ -17,3 +19,45 @@ class Room(Base):
     number: Mapped[int] = mapped_column(Integer, unique=True)
     name: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class RoomOutage(Base):
+    """A period ``[starts_at, ends_at)`` in which a room cannot be booked, with a reason."""
+
+    __tablename__ = "room_outages"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(200))
+
+
+class ShiftTemplate(Base):
+    """A shift the operator offers: local start and end (end may pass midnight), weekdays, price."""
+
+    __tablename__ = "shift_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Short name used in the API and URLs ("day", "evening").
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+    starts: Mapped[dt.time] = mapped_column(Time)
+    ends: Mapped[dt.time] = mapped_column(Time)
+    #: ISO weekdays it runs on, as digits: "1234567" is every day, "67" the weekend.
+    weekdays: Mapped[str] = mapped_column(String(7), default="1234567")
+    #: Price per shift in euro cents, unless a room has its own rate.
+    price_cents: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ShiftRate(Base):
+    """A room's own price for a shift, where rooms differ."""
+
+    __tablename__ = "shift_rates"
+    __table_args__ = (UniqueConstraint("shift_id", "room_id", name="uq_shift_rates_shift_room"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shift_templates.id", ondelete="CASCADE"))
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    price_cents: Mapped[int] = mapped_column(Integer)

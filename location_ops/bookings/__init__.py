@@ -1,0 +1,1 @@
+"""Bookings of rooms per shift: the no-double-booking rule, no-shows, calendar feeds."""

@@ -1,0 +1,82 @@
+"""JSON shapes of the rentals API: rooms, shifts, contracts, bookings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RoomIn(BaseModel):
+    number: int = Field(ge=1, le=999)
+    name: str = Field(default="", max_length=64)
+
+
+class RoomOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    number: int
+    name: str
+    active: bool
+
+
+class ShiftAvailability(BaseModel):
+    room_id: int
+    room_number: int
+    shift: str
+    date: dt.date
+    start: dt.datetime
+    end: dt.datetime
+    available: bool
+    price_cents: int
+
+
+class ContractIn(BaseModel):
+    username: str = Field(max_length=64)
+    starts_on: str = Field(max_length=20, description="YYYY-MM-DD")
+    ends_on: str | None = Field(default=None, max_length=20, description="YYYY-MM-DD, or none")
+    status: str = Field(default="active", max_length=16, description="draft or active")
+    late_cancel_percent: int = 50
+    no_show_percent: int = 100
+    notice_days: int = 14
+
+
+class ContractOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    worker_id: int
+    status: str
+    starts_on: dt.date
+    ends_on: dt.date | None
+    late_cancel_percent: int
+    no_show_percent: int
+    notice_days: int
+
+
+class BookingIn(BaseModel):
+    room_id: int
+    date: str = Field(max_length=20, description="Local date YYYY-MM-DD (Europe/Amsterdam)")
+    shift: str = Field(max_length=32, description="Shift name, e.g. day or evening; 'hourly' with start and hours")
+    start: str | None = Field(default=None, max_length=5, description="HH:MM, for hourly rental")
+    hours: int | None = Field(default=None, ge=1, le=24, description="for hourly rental")
+
+
+class BookingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    room_id: int
+    shift: str
+    day: dt.date
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    status: str
+    price_cents: int
+    charge_cents: int
+    checked_in_at: dt.datetime | None
+
+
+class StaffBookingOut(BookingOut):
+    worker: str

@@ -1,0 +1,425 @@
+"""Booking rules: book, cancel, release no-shows, availability, overviews, calendar feeds.
+
+The one rule that matters most — no double booking — is not checked here: the
+database refuses an overlapping active booking (see bookings/models.py), and
+``book`` turns that refusal into ``BookingConflict``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from location_ops.accounts.models import Role, User
+from location_ops.bookings.models import ROOM_OVERLAP, WORKER_OVERLAP, Booking, BookingStatus, CalendarFeed
+from location_ops.clock import LOCAL_TZ, utcnow
+from location_ops.config import Settings
+from location_ops.contracts import service as contracts_service
+from location_ops.i18n import _
+from location_ops.rooms import service as rooms_service
+from location_ops.rooms.models import Room
+
+log = logging.getLogger(__name__)
+
+HOURLY = "hourly"
+
+
+class BookingError(ValueError):
+    """Bad input or a broken rule (400); the message is a sentence for people."""
+
+
+class BookingForbidden(PermissionError):
+    """The worker may not book (no active contract, house rules not accepted): 403."""
+
+
+class BookingConflict(Exception):
+    """The slot is taken, the worker already holds a room then, or the room is out of service: 409."""
+
+
+class NotFound(LookupError):
+    """No such booking, or not one the caller may see: 404."""
+
+
+def parse_day(value: str) -> dt.date:
+    """Parse YYYY-MM-DD; refuse impossible dates such as 31 February with a sentence."""
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        raise BookingError(_("'%(value)s' is not a date; write it as YYYY-MM-DD, for example 2026-12-01.")
+                           % {"value": str(value)[:20]}) from None
+
+
+def local_date(instant: dt.datetime) -> dt.date:
+    return instant.astimezone(LOCAL_TZ).date()
+
+
+def _check_bookable_day(settings: Settings, day: dt.date, now: dt.datetime) -> None:
+    today = local_date(now)
+    if day < today:
+        raise BookingError(_("That date is in the past."))
+    if day > today + dt.timedelta(days=settings.booking_horizon_days):
+        raise BookingError(_("You can book at most %(n)d days ahead.") % {"n": settings.booking_horizon_days})
+
+
+def _check_worker(db_session: Session, worker: User, day: dt.date) -> None:
+    if worker.role != Role.WORKER:
+        raise BookingForbidden(_("Only workers book rooms."))
+    if contracts_service.active_contract_on(db_session=db_session, worker_id=worker.id, day=day) is None:
+        raise BookingForbidden(_("You need an active contract on that day to book a room. "
+                                 "Ask the collective about your contract."))
+    if contracts_service.house_rules_pending(db_session=db_session, worker_id=worker.id) is not None:
+        raise BookingForbidden(_("Read and accept the house rules first (under Contract)."))
+
+
+def _room(db_session: Session, room_id: int) -> Room:
+    room = db_session.get(Room, room_id)
+    if room is None or not room.active:
+        raise BookingError(_("There is no room with that id to book."))
+    return room
+
+
+def _insert(db_session: Session, booking: Booking, room: Room) -> Booking:
+    """Insert; the database refuses an overlap, which becomes a BookingConflict."""
+    try:
+        with db_session.begin_nested():
+            db_session.add(booking)
+            db_session.flush()
+    except IntegrityError as exc:
+        text = str(exc.orig)
+        if WORKER_OVERLAP in text:
+            raise BookingConflict(_("You already have a room booked at that time. "
+                                    "One room per person at a time.")) from None
+        if ROOM_OVERLAP in text:
+            raise BookingConflict(_("Room %(n)d is already taken for that time. Choose another room or shift.")
+                                  % {"n": room.number}) from None
+        raise
+    log.info("booking %s created: room %s, worker %s", booking.id, booking.room_id, booking.worker_id)
+    return booking
+
+
+def book(*, db_session: Session, settings: Settings, worker: User, room_id: int, day: dt.date, shift: str,
+         now: dt.datetime | None = None) -> Booking:
+    """Book a room for a shift on a local date, for a worker with an active contract."""
+    now = now or utcnow()
+    _check_bookable_day(settings, day, now)
+    room = _room(db_session, room_id)
+    try:
+        slot = rooms_service.slot_for(db_session=db_session, day=day, shift_name=shift)
+    except (rooms_service.NotFound, rooms_service.RoomsError) as exc:
+        raise BookingError(str(exc)) from None
+    if slot.starts_at <= now:
+        raise BookingError(_("That shift has already started."))
+    _check_worker(db_session, worker, day)
+    outage = rooms_service.room_out_of_service(db_session=db_session, room_id=room.id, starts_at=slot.starts_at,
+                                               ends_at=slot.ends_at)
+    if outage is not None:
+        raise BookingConflict(_("Room %(n)d is out of service then.") % {"n": room.number})
+    price = rooms_service.price_for(db_session=db_session, shift=slot.shift, room_id=room.id)
+    booking = Booking(room_id=room.id, worker_id=worker.id, shift=slot.shift.name, day=day, starts_at=slot.starts_at,
+                      ends_at=slot.ends_at, status=BookingStatus.BOOKED, price_cents=price, charge_cents=0,
+                      created_at=now)
+    return _insert(db_session, booking, room)
+
+
+def book_hours(*, db_session: Session, settings: Settings, worker: User, room_id: int, day: dt.date,
+               start: dt.time, hours: int, now: dt.datetime | None = None) -> Booking:
+    """Rent a room by the hour (when the setting is on), at least ``hourly_min_hours``."""
+    now = now or utcnow()
+    if not settings.hourly_rental:
+        raise BookingError(_("Rooms are rented per shift only."))
+    if hours < settings.hourly_min_hours or hours > 24:
+        raise BookingError(_("Rent a room for at least %(n)d hours.") % {"n": settings.hourly_min_hours})
+    _check_bookable_day(settings, day, now)
+    room = _room(db_session, room_id)
+    starts_at = dt.datetime.combine(day, start, tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+    ends_at = starts_at + dt.timedelta(hours=hours)
+    if starts_at <= now:
+        raise BookingError(_("That time has already started."))
+    _check_worker(db_session, worker, day)
+    if rooms_service.room_out_of_service(db_session=db_session, room_id=room.id, starts_at=starts_at,
+                                         ends_at=ends_at) is not None:
+        raise BookingConflict(_("Room %(n)d is out of service then.") % {"n": room.number})
+    booking = Booking(room_id=room.id, worker_id=worker.id, shift=HOURLY, day=day, starts_at=starts_at,
+                      ends_at=ends_at, status=BookingStatus.BOOKED, price_cents=hours * settings.hourly_rate_cents,
+                      charge_cents=0, created_at=now)
+    return _insert(db_session, booking, room)
+
+
+# --- one's own bookings ------------------------------------------------------------------
+
+
+def get_own(*, db_session: Session, worker_id: int, booking_id: int) -> Booking:
+    """Return the worker's booking; another worker's booking is simply not found."""
+    booking = db_session.get(Booking, booking_id)
+    if booking is None or booking.worker_id != worker_id:
+        raise NotFound(_("That booking does not exist."))
+    return booking
+
+
+@dataclass(frozen=True)
+class CancelTerms:
+    free: bool
+    charge_cents: int
+    percent: int
+    deadline: dt.datetime
+
+
+def cancel_terms(*, db_session: Session, settings: Settings, booking: Booking,
+                 now: dt.datetime | None = None) -> CancelTerms:
+    """What cancelling now costs: free until the deadline, then the contract's charge."""
+    now = now or utcnow()
+    deadline = booking.starts_at - dt.timedelta(hours=settings.cancellation_deadline_hours)
+    contract = contracts_service.active_contract_on(db_session=db_session, worker_id=booking.worker_id,
+                                                    day=booking.day)
+    percent = contract.late_cancel_percent if contract is not None else 100
+    if now < deadline:
+        return CancelTerms(True, 0, percent, deadline)
+    return CancelTerms(False, booking.price_cents * percent // 100, percent, deadline)
+
+
+def cancel(*, db_session: Session, settings: Settings, worker_id: int, booking_id: int,
+           now: dt.datetime | None = None) -> Booking:
+    """Cancel one's own booking before it starts; after the deadline the contract's charge applies."""
+    now = now or utcnow()
+    booking = get_own(db_session=db_session, worker_id=worker_id, booking_id=booking_id)
+    if booking.status != BookingStatus.BOOKED:
+        raise BookingError(_("This booking is no longer active."))
+    if booking.starts_at <= now:
+        raise BookingError(_("This booking has already started; it can no longer be cancelled."))
+    terms = cancel_terms(db_session=db_session, settings=settings, booking=booking, now=now)
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    booking.charge_cents = terms.charge_cents
+    db_session.flush()
+    log.info("booking %s cancelled (late=%s)", booking.id, not terms.free)
+    return booking
+
+
+def release_no_shows(*, db_session: Session, now: dt.datetime, settings: Settings | None = None) -> int:
+    """Release bookings not checked in ``no_show_release_minutes`` after their start; return how many.
+
+    The room becomes free again for the rest of the shift and the contract's no-show
+    charge is recorded on the booking.
+    """
+    minutes = settings.no_show_release_minutes if settings is not None else 60
+    cutoff = now - dt.timedelta(minutes=minutes)
+    overdue = list(db_session.scalars(select(Booking).where(
+        Booking.status == BookingStatus.BOOKED, Booking.checked_in_at.is_(None),
+        Booking.starts_at <= cutoff).with_for_update()))
+    for booking in overdue:
+        contract = contracts_service.active_contract_on(db_session=db_session, worker_id=booking.worker_id,
+                                                        day=booking.day)
+        percent = contract.no_show_percent if contract is not None else 100
+        db_session.execute(update(Booking).where(Booking.id == booking.id, Booking.status == BookingStatus.BOOKED,
+                                                 Booking.checked_in_at.is_(None))
+                           .values(status=BookingStatus.NO_SHOW, released_at=now,
+                                   charge_cents=booking.price_cents * percent // 100))
+    if overdue:
+        db_session.flush()
+        log.info("released %d no-show booking(s): %s", len(overdue), [b.id for b in overdue])
+    return len(overdue)
+
+
+def worker_bookings(*, db_session: Session, worker_id: int, since: dt.datetime | None = None,
+                    limit: int = 100) -> list[tuple[Booking, int]]:
+    """The worker's bookings (with room numbers), soonest first."""
+    query = (select(Booking, Room.number).join(Room, Room.id == Booking.room_id)
+             .where(Booking.worker_id == worker_id))
+    if since is not None:
+        query = query.where(Booking.ends_at > since)
+    return [(b, n) for b, n in db_session.execute(query.order_by(Booking.starts_at).limit(limit))]
+
+
+# --- availability (no names) -------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    room: Room
+    slot: rooms_service.ShiftSlot
+    available: bool
+    #: "free", "taken", "mine", "out_of_service", "past"
+    state: str
+    booking_id: int | None = None  # only for the caller's own booking
+    price_cents: int = 0
+
+
+@dataclass
+class DayGrid:
+    day: dt.date
+    slots: list[rooms_service.ShiftSlot]
+    rows: list[tuple[Room, list[Cell]]]
+
+
+def availability(*, db_session: Session, first_day: dt.date, days: int = 1, viewer_id: int | None = None,
+                 now: dt.datetime | None = None) -> list[DayGrid]:
+    """Per day, room and shift: free or taken — never by whom (the viewer's own are marked)."""
+    now = now or utcnow()
+    rooms = rooms_service.list_rooms(db_session=db_session, active_only=True)
+    shifts = rooms_service.list_shifts(db_session=db_session, active_only=True)
+    rates = rooms_service.room_rates(db_session=db_session)
+    day_slots = [(first_day + dt.timedelta(days=i)) for i in range(days)]
+    slots_by_day = {day: rooms_service.slots_on(db_session=db_session, day=day, shifts=shifts) for day in day_slots}
+    all_slots = [slot for slots in slots_by_day.values() for slot in slots]
+    if not all_slots:
+        return [DayGrid(day, [], [(room, []) for room in rooms]) for day in day_slots]
+    start = min(slot.starts_at for slot in all_slots)
+    end = max(slot.ends_at for slot in all_slots)
+    held: dict[int, list[tuple[dt.datetime, dt.datetime, int, int]]] = defaultdict(list)
+    for room_id, starts_at, ends_at, worker_id, booking_id in db_session.execute(
+            select(Booking.room_id, Booking.starts_at, Booking.ends_at, Booking.worker_id, Booking.id).where(
+                Booking.status == BookingStatus.BOOKED, Booking.starts_at < end, Booking.ends_at > start)):
+        held[room_id].append((starts_at, ends_at, worker_id, booking_id))
+    blocked: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    for outage in rooms_service.outages_between(db_session=db_session, starts_at=start, ends_at=end):
+        blocked[outage.room_id].append((outage.starts_at, outage.ends_at))
+    grids = []
+    for day in day_slots:
+        rows = []
+        for room in rooms:
+            cells = []
+            for slot in slots_by_day[day]:
+                state, own_id = "free", None
+                for starts_at, ends_at, worker_id, booking_id in held.get(room.id, ()):
+                    if starts_at < slot.ends_at and ends_at > slot.starts_at:
+                        if viewer_id is not None and worker_id == viewer_id:
+                            state, own_id = "mine", booking_id
+                        else:
+                            state = "taken"
+                        break
+                if state == "free" and any(a < slot.ends_at and b > slot.starts_at
+                                           for a, b in blocked.get(room.id, ())):
+                    state = "out_of_service"
+                if state == "free" and slot.starts_at <= now:
+                    state = "past"
+                price = rates.get((slot.shift.id, room.id), slot.shift.price_cents)
+                cells.append(Cell(room, slot, state == "free", state, own_id, price))
+            rows.append((room, cells))
+        grids.append(DayGrid(day, slots_by_day[day], rows))
+    return grids
+
+
+# --- staff views (with pseudonyms) ------------------------------------------------------
+
+
+@dataclass
+class StaffBooking:
+    booking: Booking
+    room_number: int
+    pseudonym: str
+
+
+def bookings_for_days(*, db_session: Session, days: list[dt.date],
+                      include_cancelled: bool = False) -> list[StaffBooking]:
+    """Bookings on these local dates with room numbers and pseudonyms (host and operator views)."""
+    query = (select(Booking, Room.number, User.username).join(Room, Room.id == Booking.room_id)
+             .join(User, User.id == Booking.worker_id).where(Booking.day.in_(days)))
+    if not include_cancelled:
+        query = query.where(Booking.status != BookingStatus.CANCELLED)
+    rows = db_session.execute(query.order_by(Booking.starts_at, Room.number))
+    return [StaffBooking(b, n, u) for b, n, u in rows]
+
+
+def host_bookings(*, db_session: Session, today: dt.date) -> dict[dt.date, list[StaffBooking]]:
+    """Today's and tomorrow's bookings with pseudonyms, for the host and the reception board."""
+    days = [today, today + dt.timedelta(days=1)]
+    found = bookings_for_days(db_session=db_session, days=days)
+    return {day: [row for row in found if row.booking.day == day] for day in days}
+
+
+@dataclass
+class OverviewDay:
+    day: dt.date
+    slots: list[rooms_service.ShiftSlot]
+    rows: list[tuple[Room, list[StaffBooking | None]]]
+
+
+def operator_overview(*, db_session: Session, first_day: dt.date, days: int = 7) -> list[OverviewDay]:
+    """Rooms × shifts per day with who booked (operator)."""
+    rooms = rooms_service.list_rooms(db_session=db_session)
+    shifts = rooms_service.list_shifts(db_session=db_session, active_only=True)
+    dates = [first_day + dt.timedelta(days=i) for i in range(days)]
+    found = bookings_for_days(db_session=db_session, days=dates)
+    index: dict[tuple[int, dt.date], list[StaffBooking]] = defaultdict(list)
+    for row in found:
+        index[(row.booking.room_id, row.booking.day)].append(row)
+    result = []
+    for day in dates:
+        slots = rooms_service.slots_on(db_session=db_session, day=day, shifts=shifts)
+        rows = []
+        for room in rooms:
+            cells = []
+            for slot in slots:
+                match = next((row for row in index.get((room.id, day), ())
+                              if row.booking.status == BookingStatus.BOOKED
+                              and row.booking.starts_at < slot.ends_at and row.booking.ends_at > slot.starts_at),
+                             None)
+                cells.append(match)
+            rows.append((room, cells))
+        result.append(OverviewDay(day, slots, rows))
+    return result
+
+
+# --- calendar feed ------------------------------------------------------------------------
+
+
+def feed_of(*, db_session: Session, worker_id: int) -> CalendarFeed | None:
+    return db_session.scalar(select(CalendarFeed).where(CalendarFeed.worker_id == worker_id))
+
+
+def renew_feed(*, db_session: Session, worker_id: int) -> CalendarFeed:
+    """Give the worker a new secret feed URL; the old one stops working."""
+    feed = feed_of(db_session=db_session, worker_id=worker_id)
+    token = secrets.token_urlsafe(32)
+    if feed is None:
+        feed = CalendarFeed(worker_id=worker_id, token=token, created_at=utcnow())
+        db_session.add(feed)
+    else:
+        feed.token, feed.created_at = token, utcnow()
+    db_session.flush()
+    return feed
+
+
+def revoke_feed(*, db_session: Session, worker_id: int) -> None:
+    feed = feed_of(db_session=db_session, worker_id=worker_id)
+    if feed is not None:
+        db_session.delete(feed)
+        db_session.flush()
+
+
+def feed_worker(*, db_session: Session, token: str) -> int | None:
+    if not token or len(token) > 64:
+        return None
+    return db_session.scalar(select(CalendarFeed.worker_id).where(CalendarFeed.token == token))
+
+
+def _ics_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def calendar_ics(*, db_session: Session, worker_id: int, now: dt.datetime | None = None) -> str:
+    """An iCalendar feed of the worker's active bookings, in neutral words ("Room 4, 10:00–18:00")."""
+    now = now or utcnow()
+    since = now - dt.timedelta(days=31)
+    rows = worker_bookings(db_session=db_session, worker_id=worker_id, since=since, limit=500)
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//planner//EN", "CALSCALE:GREGORIAN"]
+    for booking, number in rows:
+        if booking.status != BookingStatus.BOOKED:
+            continue
+        start_local, end_local = booking.starts_at.astimezone(LOCAL_TZ), booking.ends_at.astimezone(LOCAL_TZ)
+        summary = _("Room %(n)d, %(start)s–%(end)s") % {"n": number, "start": start_local.strftime("%H:%M"),
+                                                       "end": end_local.strftime("%H:%M")}
+        lines += ["BEGIN:VEVENT", f"UID:b{booking.id}@planner", f"DTSTAMP:{stamp}",
+                  f"DTSTART:{booking.starts_at.strftime('%Y%m%dT%H%M%SZ')}",
+                  f"DTEND:{booking.ends_at.strftime('%Y%m%dT%H%M%SZ')}",
+                  f"SUMMARY:{_ics_text(summary)}", "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(lines) + "\r\n"

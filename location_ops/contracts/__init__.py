@@ -1,0 +1,1 @@
+"""Contracts with workers, house rules, payments and statements."""

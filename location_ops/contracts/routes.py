@@ -1,0 +1,245 @@
+"""Contract, house rules and statement pages (worker: own; operator: all), payments, contracts API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from location_ops import nav
+from location_ops.access import ADMIN, CONTRACTS
+from location_ops.accounts.deps import CurrentPrincipal, allow
+from location_ops.accounts.models import Role, User
+from location_ops.bookings.schemas import ContractIn, ContractOut
+from location_ops.clock import local_today
+from location_ops.contracts import service
+from location_ops.contracts.models import Contract, ContractStatus, PaymentMethod
+from location_ops.db import SessionDep
+from location_ops.i18n import _
+from location_ops.web import render
+
+router = APIRouter(include_in_schema=False)
+api = APIRouter(tags=["contracts"])
+
+nav.add("/contract", "Contract", CONTRACTS, order=20)
+nav.add("/statements", "Statements", CONTRACTS, order=21)
+
+
+def _date(value: str, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise service.ContractError(_("'%(value)s' is not a date for %(field)s; write it as YYYY-MM-DD.")
+                                    % {"value": value[:20], "field": field}) from None
+
+
+# --- worker: contract and house rules ------------------------------------------------------
+
+
+@router.get("/contract", dependencies=[allow(CONTRACTS)])
+def contract_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal):
+    if principal.role != Role.WORKER:
+        return RedirectResponse("/admin/contracts", status_code=303)
+    rules = service.current_house_rules(db_session=db_session)
+    accepted = rules and service.acceptance(db_session=db_session, worker_id=principal.id, version=rules.version)
+    return render(request, "contracts/mine.html", {
+        "contract": service.current_contract(db_session=db_session, worker_id=principal.id, day=local_today()),
+        "rules": rules, "accepted": accepted,
+        "deadline_hours": request.app.state.settings.cancellation_deadline_hours})
+
+
+@router.post("/contract/house-rules", dependencies=[allow(CONTRACTS)])
+def accept_rules(db_session: SessionDep, principal: CurrentPrincipal,
+                 version: Annotated[str, Form(max_length=9)] = ""):
+    if principal.role != Role.WORKER:
+        raise HTTPException(403, _("Only workers accept the house rules."))
+    try:
+        if not version.isdigit():
+            raise service.ContractError(_("These house rules have changed; read the current version and accept that."))
+        service.accept_house_rules(db_session=db_session, worker_id=principal.id, version=int(version))
+    except service.ContractError as exc:
+        db_session.rollback()
+        raise HTTPException(409, str(exc)) from None
+    db_session.commit()
+    return RedirectResponse("/contract?accepted=1", status_code=303)
+
+
+# --- statements ------------------------------------------------------------------------------
+
+
+def _statement_for(db_session, principal, month: str | None, worker: str | None):
+    if principal.role == Role.WORKER:
+        worker_user = principal.user
+    else:
+        if not worker:
+            return None, None
+        try:
+            worker_user = service.get_worker(db_session=db_session, username=worker)
+        except service.NotFound as exc:
+            raise HTTPException(404, str(exc)) from None
+    try:
+        first = service.parse_month(month, local_today())
+    except service.ContractError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return worker_user, service.statement(db_session=db_session, worker_id=worker_user.id, month=first)
+
+
+@router.get("/statements", dependencies=[allow(CONTRACTS)])
+def statements_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
+                    month: Annotated[str | None, Query(max_length=10)] = None,
+                    worker: Annotated[str | None, Query(max_length=64)] = None):
+    worker_user, result = _statement_for(db_session, principal, month, worker)
+    workers = []
+    if principal.role != Role.WORKER:
+        workers = [u.username for u in db_session.query(User).filter(User.role == Role.WORKER)
+                   .order_by(User.username_key)]
+    first = result.month if result else local_today().replace(day=1)
+    prev = (first - dt.timedelta(days=1)).replace(day=1)
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    return render(request, "contracts/statement.html", {
+        "statement": result, "worker": worker_user, "workers": workers, "month": first, "prev": prev, "next": nxt,
+        "methods": list(PaymentMethod), "today": local_today()})
+
+
+@router.get("/statements.csv", dependencies=[allow(CONTRACTS)])
+def statements_csv(db_session: SessionDep, principal: CurrentPrincipal,
+                   month: Annotated[str | None, Query(max_length=10)] = None,
+                   worker: Annotated[str | None, Query(max_length=64)] = None):
+    worker_user, result = _statement_for(db_session, principal, month, worker)
+    if result is None:
+        raise HTTPException(400, _("Choose a worker."))
+    filename = f"statement-{result.month.strftime('%Y-%m')}.csv"
+    return Response(service.statement_csv(result), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.post("/admin/payments", dependencies=[allow(ADMIN)])
+def payment_create(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
+                   worker: Annotated[str, Form(max_length=64)] = "", amount: Annotated[str, Form(max_length=12)] = "",
+                   method: Annotated[str, Form(max_length=8)] = "", paid_on: Annotated[str, Form(max_length=20)] = ""):
+    try:
+        worker_user = service.get_worker(db_session=db_session, username=worker)
+    except service.NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    try:
+        text = amount.strip().replace("€", "").replace(" ", "").replace(",", ".")
+        try:
+            cents = round(float(text) * 100)
+        except ValueError:
+            raise service.ContractError(_("'%(value)s' is not an amount in euros.") % {"value": amount[:12]}) from None
+        day = _date(paid_on, _("paid on"))
+        service.record_payment(db_session=db_session, worker=worker_user, amount_cents=cents, method=method,
+                               paid_on=day, actor_id=principal.id)
+    except service.ContractError as exc:
+        db_session.rollback()
+        raise HTTPException(400, str(exc)) from None
+    db_session.commit()
+    return RedirectResponse(f"/statements?worker={worker_user.username}&month={day.strftime('%Y-%m')}",
+                            status_code=303)
+
+
+# --- operator: contracts and house rules --------------------------------------------------------
+
+
+def _admin_page(request: Request, db_session, *, error: str | None = None, status_code: int = 200):
+    workers = list(db_session.query(User).filter(User.role == Role.WORKER).order_by(User.username_key))
+    return render(request, "contracts/admin.html", {
+        "contracts": service.list_contracts(db_session=db_session), "workers": workers,
+        "rules": service.current_house_rules(db_session=db_session), "statuses": list(ContractStatus),
+        "transitions": {status: sorted(targets) for status, targets in service.TRANSITIONS.items()},
+        "error": error, "today": local_today()}, status_code=status_code)
+
+
+@router.get("/admin/contracts", dependencies=[allow(ADMIN)])
+def contracts_page(request: Request, db_session: SessionDep):
+    return _admin_page(request, db_session)
+
+
+@router.post("/admin/contracts", dependencies=[allow(ADMIN)])
+def contracts_create(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
+                     worker: Annotated[str, Form(max_length=64)] = "",
+                     starts_on: Annotated[str, Form(max_length=20)] = "",
+                     ends_on: Annotated[str, Form(max_length=20)] = "",
+                     late_cancel_percent: Annotated[int, Form(ge=0, le=100)] = 50,
+                     no_show_percent: Annotated[int, Form(ge=0, le=100)] = 100,
+                     notice_days: Annotated[int, Form(ge=0, le=365)] = 14):
+    try:
+        worker_user = service.get_worker(db_session=db_session, username=worker)
+        service.create_contract(
+            db_session=db_session, worker=worker_user, starts_on=_date(starts_on, _("starts on")),
+            ends_on=_date(ends_on, _("ends on")) if ends_on.strip() else None,
+            late_cancel_percent=late_cancel_percent, no_show_percent=no_show_percent, notice_days=notice_days,
+            actor_id=principal.id)
+    except (service.ContractError, service.NotFound) as exc:
+        db_session.rollback()
+        return _admin_page(request, db_session, error=str(exc), status_code=400)
+    db_session.commit()
+    return RedirectResponse("/admin/contracts", status_code=303)
+
+
+@router.post("/admin/contracts/{contract_id}/status", dependencies=[allow(ADMIN)])
+def contracts_status(request: Request, db_session: SessionDep, principal: CurrentPrincipal, contract_id: int,
+                     status: Annotated[str, Form(max_length=16)] = ""):
+    try:
+        contract = service.get_contract(db_session=db_session, contract_id=contract_id)
+    except service.NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    try:
+        service.change_status(db_session=db_session, contract=contract, status=ContractStatus(status),
+                              actor_id=principal.id)
+    except (ValueError, service.ContractError) as exc:
+        db_session.rollback()
+        message = str(exc) if isinstance(exc, service.ContractError) else _("Unknown contract status.")
+        return _admin_page(request, db_session, error=message, status_code=400)
+    db_session.commit()
+    return RedirectResponse("/admin/contracts", status_code=303)
+
+
+@router.post("/admin/house-rules", dependencies=[allow(ADMIN)])
+def house_rules_publish(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
+                        text: Annotated[str, Form(max_length=20000)] = ""):
+    try:
+        service.publish_house_rules(db_session=db_session, text=text, actor_id=principal.id)
+    except service.ContractError as exc:
+        db_session.rollback()
+        return _admin_page(request, db_session, error=str(exc), status_code=400)
+    db_session.commit()
+    return RedirectResponse("/admin/contracts", status_code=303)
+
+
+# --- JSON API ---------------------------------------------------------------------------------
+
+
+@api.get("/contracts", response_model=list[ContractOut], dependencies=[allow(CONTRACTS)])
+def api_contracts(db_session: SessionDep, principal: CurrentPrincipal) -> list[Contract]:
+    """All contracts (operator) or your own (worker)."""
+    if principal.role == Role.WORKER:
+        return service.contracts_of(db_session=db_session, worker_id=principal.id)
+    return [contract for contract, _name in service.list_contracts(db_session=db_session)]
+
+
+@api.post("/contracts", response_model=ContractOut, status_code=201, dependencies=[allow(ADMIN)],
+          responses={400: {"description": "Bad dates or a rule broken"}, 404: {"description": "No such worker"}})
+def api_create_contract(db_session: SessionDep, principal: CurrentPrincipal, body: ContractIn) -> Contract:
+    """Make a contract with a worker: {"username", "starts_on"} (active unless status is "draft")."""
+    try:
+        worker = service.get_worker(db_session=db_session, username=body.username)
+    except service.NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    try:
+        try:
+            status = ContractStatus(body.status)
+        except ValueError:
+            raise service.ContractError(_("A new contract is a draft or active.")) from None
+        contract = service.create_contract(
+            db_session=db_session, worker=worker, starts_on=_date(body.starts_on, "starts_on"),
+            ends_on=_date(body.ends_on, "ends_on") if body.ends_on else None, status=status,
+            late_cancel_percent=body.late_cancel_percent, no_show_percent=body.no_show_percent,
+            notice_days=body.notice_days, actor_id=principal.id)
+    except service.ContractError as exc:
+        db_session.rollback()
+        raise HTTPException(400, str(exc)) from None
+    db_session.commit()
+    return contract

@@ -1,0 +1,194 @@
+"""Operator pages for rooms, out-of-service periods, shifts and rates; the rooms API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
+
+from location_ops import nav
+from location_ops.access import ADMIN, ROOM_AVAILABILITY
+from location_ops.accounts.deps import allow
+from location_ops.bookings.schemas import RoomIn, RoomOut
+from location_ops.clock import LOCAL_TZ, utcnow
+from location_ops.db import SessionDep
+from location_ops.i18n import _
+from location_ops.rooms import service
+from location_ops.rooms.models import Room
+from location_ops.web import render
+
+router = APIRouter(include_in_schema=False)
+api = APIRouter(tags=["rooms"])
+
+nav.add("/admin/rooms", "Rooms and shifts", ADMIN, order=60)
+
+
+def _page(request: Request, db_session, *, error: str | None = None, status_code: int = 200):
+    rooms = service.list_rooms(db_session=db_session)
+    return render(request, "rooms/admin.html", {
+        "rooms": rooms, "rooms_by_id": {room.id: room for room in rooms},
+        "outages": service.outages(db_session=db_session, since=utcnow()),
+        "shifts": service.list_shifts(db_session=db_session), "rates": service.room_rates(db_session=db_session),
+        "max_rooms": request.app.state.settings.max_rooms, "error": error,
+    }, status_code=status_code)
+
+
+def _cents(value: str) -> int:
+    text = value.strip().replace("€", "").replace(" ", "").replace(",", ".")
+    try:
+        amount = round(float(text) * 100)
+    except ValueError:
+        raise service.RoomsError(_("'%(value)s' is not an amount in euros.") % {"value": value[:20]}) from None
+    if amount < 0 or amount > 10_000_000:
+        raise service.RoomsError(_("'%(value)s' is not an amount in euros.") % {"value": value[:20]})
+    return amount
+
+
+def _time(value: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(value.strip())
+    except ValueError:
+        raise service.RoomsError(_("'%(value)s' is not a time; write it as HH:MM.") % {"value": value[:10]}) from None
+
+
+def _local(value: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(value.strip()).replace(tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+    except ValueError:
+        raise service.RoomsError(_("'%(value)s' is not a date and time.") % {"value": value[:20]}) from None
+
+
+def _done(db_session):
+    db_session.commit()
+    return RedirectResponse("/admin/rooms", status_code=303)
+
+
+@router.get("/admin/rooms", dependencies=[allow(ADMIN)])
+def rooms_page(request: Request, db_session: SessionDep):
+    return _page(request, db_session)
+
+
+@router.post("/admin/rooms", dependencies=[allow(ADMIN)])
+def rooms_create(request: Request, db_session: SessionDep, number: Annotated[str, Form(max_length=6)] = "",
+                 name: Annotated[str, Form(max_length=64)] = ""):
+    try:
+        if not number.strip().isdigit():
+            raise service.RoomsError(_("A room number is a whole number from 1 to 999."))
+        service.create_room(db_session=db_session, settings=request.app.state.settings, number=int(number),
+                            name=name)
+    except service.RoomsError as exc:
+        db_session.rollback()
+        return _page(request, db_session, error=str(exc), status_code=400)
+    return _done(db_session)
+
+
+def _room(db_session, room_id: int) -> Room:
+    try:
+        return service.get_room(db_session=db_session, room_id=room_id)
+    except service.NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.post("/admin/rooms/{room_id}/active", dependencies=[allow(ADMIN)])
+def rooms_toggle(db_session: SessionDep, room_id: int, active: Annotated[str, Form(max_length=5)] = ""):
+    service.set_room_active(db_session=db_session, room=_room(db_session, room_id), active=active == "1")
+    return _done(db_session)
+
+
+@router.post("/admin/rooms/{room_id}/outages", dependencies=[allow(ADMIN)])
+def outage_create(request: Request, db_session: SessionDep, room_id: int,
+                  starts: Annotated[str, Form(max_length=20)] = "", ends: Annotated[str, Form(max_length=20)] = "",
+                  reason: Annotated[str, Form(max_length=200)] = ""):
+    room = _room(db_session, room_id)
+    try:
+        service.add_outage(db_session=db_session, room=room, starts_at=_local(starts), ends_at=_local(ends),
+                           reason=reason)
+    except service.RoomsError as exc:
+        db_session.rollback()
+        return _page(request, db_session, error=str(exc), status_code=400)
+    return _done(db_session)
+
+
+@router.post("/admin/outages/{outage_id}/delete", dependencies=[allow(ADMIN)])
+def outage_delete(db_session: SessionDep, outage_id: int):
+    try:
+        service.remove_outage(db_session=db_session, outage_id=outage_id)
+    except service.NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    return _done(db_session)
+
+
+@router.post("/admin/shifts", dependencies=[allow(ADMIN)])
+def shift_create(request: Request, db_session: SessionDep, name: Annotated[str, Form(max_length=32)] = "",
+                 starts: Annotated[str, Form(max_length=8)] = "", ends: Annotated[str, Form(max_length=8)] = "",
+                 weekdays: Annotated[list[str] | None, Form()] = None,
+                 price: Annotated[str, Form(max_length=12)] = ""):
+    try:
+        service.create_shift(db_session=db_session, name=name, starts=_time(starts), ends=_time(ends),
+                             weekdays="".join(weekdays or []), price_cents=_cents(price))
+    except service.RoomsError as exc:
+        db_session.rollback()
+        return _page(request, db_session, error=str(exc), status_code=400)
+    return _done(db_session)
+
+
+@router.post("/admin/shifts/{shift_id}", dependencies=[allow(ADMIN)])
+def shift_update(request: Request, db_session: SessionDep, shift_id: int,
+                 starts: Annotated[str, Form(max_length=8)] = "", ends: Annotated[str, Form(max_length=8)] = "",
+                 weekdays: Annotated[list[str] | None, Form()] = None,
+                 price: Annotated[str, Form(max_length=12)] = "", active: Annotated[str, Form(max_length=5)] = ""):
+    from location_ops.rooms.models import ShiftTemplate
+
+    shift = db_session.get(ShiftTemplate, shift_id)
+    if shift is None:
+        raise HTTPException(404, _("That shift does not exist."))
+    try:
+        service.update_shift(db_session=db_session, shift=shift, starts=_time(starts), ends=_time(ends),
+                             weekdays="".join(weekdays or []), price_cents=_cents(price), active=active == "1")
+    except service.RoomsError as exc:
+        db_session.rollback()
+        return _page(request, db_session, error=str(exc), status_code=400)
+    return _done(db_session)
+
+
+@router.post("/admin/shifts/{shift_id}/rates", dependencies=[allow(ADMIN)])
+def shift_rate(request: Request, db_session: SessionDep, shift_id: int,
+               room_id: Annotated[str, Form(max_length=12)] = "", price: Annotated[str, Form(max_length=12)] = ""):
+    from location_ops.rooms.models import ShiftTemplate
+
+    shift = db_session.get(ShiftTemplate, shift_id)
+    if shift is None or not room_id.isdigit():
+        raise HTTPException(404, _("That shift or room does not exist."))
+    room = _room(db_session, int(room_id))
+    try:
+        service.set_room_rate(db_session=db_session, shift=shift, room=room,
+                              price_cents=_cents(price) if price.strip() else None)
+    except service.RoomsError as exc:
+        db_session.rollback()
+        return _page(request, db_session, error=str(exc), status_code=400)
+    return _done(db_session)
+
+
+# --- JSON API -------------------------------------------------------------------------------
+
+
+@api.get("/rooms", response_model=list[RoomOut], dependencies=[allow(ROOM_AVAILABILITY)])
+def api_rooms(db_session: SessionDep) -> list[Room]:
+    """List the rooms."""
+    return service.list_rooms(db_session=db_session)
+
+
+@api.post("/rooms", response_model=RoomOut, status_code=201, dependencies=[allow(ADMIN)],
+          responses={400: {"description": "Too many rooms or number taken"}})
+def api_create_room(request: Request, db_session: SessionDep, body: RoomIn) -> Room:
+    """Add a room (operators; at most max_rooms)."""
+    try:
+        room = service.create_room(db_session=db_session, settings=request.app.state.settings, number=body.number,
+                                   name=body.name)
+    except service.RoomsError as exc:
+        db_session.rollback()
+        raise HTTPException(400, str(exc)) from None
+    db_session.commit()
+    return room

@@ -1,0 +1,241 @@
+"""Rooms, out-of-service periods, shift templates and their prices: the rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from location_ops.clock import LOCAL_TZ
+from location_ops.config import Settings
+from location_ops.i18n import _
+from location_ops.rooms.models import Room, RoomOutage, ShiftRate, ShiftTemplate
+
+#: DESIGN §10 defaults: (name, start, end, price in cents).
+DEFAULT_SHIFTS = (("day", dt.time(10, 0), dt.time(18, 0), 8000), ("evening", dt.time(18, 0), dt.time(1, 0), 12000))
+
+
+class RoomsError(ValueError):
+    """A rule about rooms or shifts was broken; the message is a sentence for people."""
+
+
+class NotFound(LookupError):
+    """The room or shift does not exist."""
+
+
+# --- rooms ----------------------------------------------------------------------------
+
+
+def list_rooms(*, db_session: Session, active_only: bool = False) -> list[Room]:
+    query = select(Room).order_by(Room.number)
+    if active_only:
+        query = query.where(Room.active.is_(True))
+    return list(db_session.scalars(query))
+
+
+def get_room(*, db_session: Session, room_id: int) -> Room:
+    room = db_session.get(Room, room_id)
+    if room is None:
+        raise NotFound(_("That room does not exist."))
+    return room
+
+
+def create_room(*, db_session: Session, settings: Settings, number: int, name: str = "") -> Room:
+    """Add a room, refusing more than ``max_rooms`` or a number already in use."""
+    count = db_session.scalar(select(func.count(Room.id)))
+    if count >= settings.max_rooms:
+        raise RoomsError(_("This location already has %(n)d rooms, the most allowed (setting max_rooms).")
+                         % {"n": settings.max_rooms})
+    if number < 1 or number > 999:
+        raise RoomsError(_("A room number is a whole number from 1 to 999."))
+    name = name.strip()[:64] or _("Room %(n)d") % {"n": number}
+    room = Room(number=number, name=name, active=True)
+    db_session.add(room)
+    try:
+        with db_session.begin_nested():
+            db_session.flush()
+    except IntegrityError:
+        raise RoomsError(_("Room number %(n)d exists already.") % {"n": number}) from None
+    return room
+
+
+def set_room_active(*, db_session: Session, room: Room, active: bool) -> None:
+    room.active = active
+
+
+def add_outage(*, db_session: Session, room: Room, starts_at: dt.datetime, ends_at: dt.datetime,
+               reason: str) -> RoomOutage:
+    """Take a room out of service for ``[starts_at, ends_at)``; bookings there are refused."""
+    reason = reason.strip()
+    if not reason:
+        raise RoomsError(_("Give a reason for the out-of-service period."))
+    if ends_at <= starts_at:
+        raise RoomsError(_("The out-of-service period must end after it starts."))
+    outage = RoomOutage(room_id=room.id, starts_at=starts_at, ends_at=ends_at, reason=reason[:200])
+    db_session.add(outage)
+    db_session.flush()
+    return outage
+
+
+def remove_outage(*, db_session: Session, outage_id: int) -> None:
+    outage = db_session.get(RoomOutage, outage_id)
+    if outage is None:
+        raise NotFound(_("That out-of-service period does not exist."))
+    db_session.delete(outage)
+
+
+def outages(*, db_session: Session, since: dt.datetime | None = None) -> list[RoomOutage]:
+    query = select(RoomOutage).order_by(RoomOutage.starts_at)
+    if since is not None:
+        query = query.where(RoomOutage.ends_at > since)
+    return list(db_session.scalars(query))
+
+
+def outages_between(*, db_session: Session, starts_at: dt.datetime, ends_at: dt.datetime) -> list[RoomOutage]:
+    return list(db_session.scalars(select(RoomOutage).where(RoomOutage.starts_at < ends_at,
+                                                            RoomOutage.ends_at > starts_at)))
+
+
+def room_out_of_service(*, db_session: Session, room_id: int, starts_at: dt.datetime,
+                        ends_at: dt.datetime) -> RoomOutage | None:
+    return db_session.scalar(select(RoomOutage).where(
+        RoomOutage.room_id == room_id, RoomOutage.starts_at < ends_at, RoomOutage.ends_at > starts_at).limit(1))
+
+
+# --- shifts ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShiftSlot:
+    """One shift on one local date: its template and the true UTC range."""
+
+    shift: ShiftTemplate
+    day: dt.date
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+def local_range(day: dt.date, starts: dt.time, ends: dt.time) -> tuple[dt.datetime, dt.datetime]:
+    """Return the UTC ``[start, end)`` of local times on ``day`` (end after midnight when ≤ start).
+
+    Local wall-clock times are converted through Europe/Amsterdam, so a shift across a
+    daylight-saving change has its true length (one hour more or less).
+    """
+    end_day = day + dt.timedelta(days=1) if ends <= starts else day
+    start = dt.datetime.combine(day, starts, tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+    end = dt.datetime.combine(end_day, ends, tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+    return start, end
+
+
+def list_shifts(*, db_session: Session, active_only: bool = False) -> list[ShiftTemplate]:
+    query = select(ShiftTemplate).order_by(ShiftTemplate.starts, ShiftTemplate.id)
+    if active_only:
+        query = query.where(ShiftTemplate.active.is_(True))
+    return list(db_session.scalars(query))
+
+
+def get_shift(*, db_session: Session, name: str) -> ShiftTemplate:
+    shift = db_session.scalar(select(ShiftTemplate).where(ShiftTemplate.name == name))
+    if shift is None or not shift.active:
+        raise NotFound(_("There is no shift called '%(name)s'.") % {"name": name[:32]})
+    return shift
+
+
+def slots_on(*, db_session: Session, day: dt.date, shifts: list[ShiftTemplate] | None = None) -> list[ShiftSlot]:
+    """Return the shifts that run on a local date, with their UTC ranges."""
+    shifts = list_shifts(db_session=db_session, active_only=True) if shifts is None else shifts
+    weekday = str(day.isoweekday())
+    slots = []
+    for shift in shifts:
+        if weekday in shift.weekdays:
+            start, end = local_range(day, shift.starts, shift.ends)
+            slots.append(ShiftSlot(shift, day, start, end))
+    return slots
+
+
+def slot_for(*, db_session: Session, day: dt.date, shift_name: str) -> ShiftSlot:
+    shift = get_shift(db_session=db_session, name=shift_name)
+    slots = slots_on(db_session=db_session, day=day, shifts=[shift])
+    if not slots:
+        raise RoomsError(_("The %(name)s shift does not run on that day.") % {"name": shift.name})
+    return slots[0]
+
+
+def _check_shift_fields(name: str, weekdays: str, price_cents: int) -> tuple[str, str]:
+    name = name.strip().lower()
+    if not name or len(name) > 32 or not all(c.isalnum() or c in "-_" for c in name):
+        raise RoomsError(_("A shift name is one short word (letters, digits, - or _)."))
+    if name == "hourly":
+        raise RoomsError(_("The name 'hourly' is reserved."))
+    days = "".join(sorted(set(weekdays)))
+    if not days or any(c not in "1234567" for c in days):
+        raise RoomsError(_("Choose at least one weekday."))
+    if price_cents < 0:
+        raise RoomsError(_("A price cannot be negative."))
+    return name, days
+
+
+def create_shift(*, db_session: Session, name: str, starts: dt.time, ends: dt.time, weekdays: str = "1234567",
+                 price_cents: int) -> ShiftTemplate:
+    """Add a shift template; ``ends`` before or at ``starts`` means it ends after midnight."""
+    name, weekdays = _check_shift_fields(name, weekdays, price_cents)
+    if starts == ends:
+        raise RoomsError(_("A shift must not start and end at the same time."))
+    shift = ShiftTemplate(name=name, starts=starts, ends=ends, weekdays=weekdays, price_cents=price_cents,
+                          active=True)
+    db_session.add(shift)
+    try:
+        with db_session.begin_nested():
+            db_session.flush()
+    except IntegrityError:
+        raise RoomsError(_("A shift called '%(name)s' exists already.") % {"name": name}) from None
+    return shift
+
+
+def update_shift(*, db_session: Session, shift: ShiftTemplate, starts: dt.time, ends: dt.time, weekdays: str,
+                 price_cents: int, active: bool) -> None:
+    _name, weekdays = _check_shift_fields(shift.name, weekdays, price_cents)
+    if starts == ends:
+        raise RoomsError(_("A shift must not start and end at the same time."))
+    shift.starts, shift.ends, shift.weekdays, shift.price_cents, shift.active = (
+        starts, ends, weekdays, price_cents, active)
+
+
+def ensure_default_shifts(*, db_session: Session) -> None:
+    """Create DESIGN §10's default shifts when there are none."""
+    if db_session.scalar(select(func.count(ShiftTemplate.id))):
+        return
+    for name, starts, ends, price in DEFAULT_SHIFTS:
+        db_session.add(ShiftTemplate(name=name, starts=starts, ends=ends, weekdays="1234567", price_cents=price,
+                                     active=True))
+    db_session.flush()
+
+
+def set_room_rate(*, db_session: Session, shift: ShiftTemplate, room: Room, price_cents: int | None) -> None:
+    """Give a room its own price for a shift (None: back to the shift's price)."""
+    rate = db_session.scalar(select(ShiftRate).where(ShiftRate.shift_id == shift.id, ShiftRate.room_id == room.id))
+    if price_cents is None:
+        if rate is not None:
+            db_session.delete(rate)
+        return
+    if price_cents < 0:
+        raise RoomsError(_("A price cannot be negative."))
+    if rate is None:
+        db_session.add(ShiftRate(shift_id=shift.id, room_id=room.id, price_cents=price_cents))
+    else:
+        rate.price_cents = price_cents
+    db_session.flush()
+
+
+def room_rates(*, db_session: Session) -> dict[tuple[int, int], int]:
+    """Return {(shift_id, room_id): price_cents} for rooms with their own price."""
+    return {(rate.shift_id, rate.room_id): rate.price_cents for rate in db_session.scalars(select(ShiftRate))}
+
+
+def price_for(*, db_session: Session, shift: ShiftTemplate, room_id: int) -> int:
+    rate = db_session.scalar(select(ShiftRate.price_cents).where(ShiftRate.shift_id == shift.id,
+                                                                 ShiftRate.room_id == room_id))
+    return shift.price_cents if rate is None else rate
