@@ -99,6 +99,65 @@ class Settings(BaseSettings):
         default="location-ops", description="Issuer name shown in authenticator apps."
     )
 
+    # --- alarms (MQTT bridge, escalation, supervision) ---
+    mqtt_client_id: str = Field(
+        default="",
+        description="MQTT client id of the alarm bridge; stable per site so the broker keeps its "
+        "session. Empty: location-ops-<site>.",
+    )
+    mqtt_session_expiry_seconds: int = Field(
+        default=7 * 24 * 3600,
+        description="How long the broker keeps the bridge's session (and queued presses) while the "
+        "app is down.",
+    )
+    mqtt_keepalive_seconds: int = Field(
+        default=5, description="MQTT keepalive of the bridge; a dead broker is noticed within 1.5x this."
+    )
+    bridge_reconnect_min_seconds: int = Field(
+        default=1, description="First wait before the bridge reconnects to the broker."
+    )
+    bridge_reconnect_max_seconds: int = Field(
+        default=8, description="Longest wait between the bridge's reconnection attempts (backoff doubles)."
+    )
+    alarm_escalation_seconds: int = Field(
+        default=30, description="An alarm nobody acknowledged after this many seconds is escalated."
+    )
+    alarm_siren_topic: str = Field(
+        default="",
+        description="MQTT topic the escalation publishes to (a siren or light); empty: none.",
+    )
+    alarm_webhook_urls: list[str] = Field(
+        default_factory=list,
+        description="URLs the escalation POSTs a JSON alarm to (JSON list in the environment).",
+    )
+    alarm_webhook_secret: str = Field(
+        default="",
+        description="HMAC-SHA256 key for the X-Location-Ops-Signature header of webhooks; "
+        "the secret key when empty.",
+    )
+    smtp_host: str = Field(default="", description="SMTP server for escalation e-mail; empty: no e-mail.")
+    smtp_port: int = Field(default=25, description="Port of the SMTP server.")
+    smtp_from: str = Field(default="location-ops@localhost", description="Sender of escalation e-mail.")
+    alarm_email_recipients: list[str] = Field(
+        default_factory=list, description="Who gets escalation e-mail (JSON list in the environment)."
+    )
+    supervision_battery_hours: int = Field(
+        default=25, description="A battery button silent longer than this shows as silent (EN 50134-2: 24 h)."
+    )
+    supervision_mains_minutes: int = Field(
+        default=10, description="A mains-powered device silent longer than this shows as silent."
+    )
+    device_test_interval_days: int = Field(
+        default=7, description="Every device must pass a test press at least this often."
+    )
+    low_battery_percent: int = Field(
+        default=20, description="A battery at or below this percentage shows as low."
+    )
+    device_simulator: bool = Field(
+        default=False,
+        description="Show a 'simulate press' button per device (demo and trials; publishes over MQTT).",
+    )
+
     # --- demo ---
     demo_mqtt_port: int = Field(
         default=1884, description="Port of the embedded MQTT broker that `location-ops demo` runs."

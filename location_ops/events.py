@@ -57,6 +57,17 @@ class EventHub:
         self._subscriptions.add(subscription)
         return subscription
 
+    def close(self) -> None:
+        """End every stream (the app is shutting down): each gets a final None."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        for subscription in list(self._subscriptions):
+            try:
+                subscription.queue.put_nowait(None)
+            except asyncio.QueueFull:
+                pass
+
     def unsubscribe(self, subscription: Subscription) -> None:
         self._subscriptions.discard(subscription)
 

@@ -1,0 +1,287 @@
+"""The MQTT bridge: device messages in, alarm rows committed, then the message acknowledged.
+
+paho-mqtt 2 with a persistent session (MQTT 5, clean start off, a session expiry, a
+stable client id per site), QoS 1 subscriptions and manual acks: a message is acked
+only after its alarm row is committed, so a crash in between makes the broker
+redeliver it instead of losing it. With several app processes on PostgreSQL, only the
+holder of an advisory lock ingests; the others wait for it and take over when its
+process (and so its database connection) dies.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import zlib
+from urllib.parse import unquote, urlsplit
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
+from sqlalchemy import text
+
+from location_ops.alarms import decoders, service
+from location_ops.clock import utcnow
+
+log = logging.getLogger(__name__)
+
+#: How often the ingesting process refreshes its status row and checks its lock.
+HEARTBEAT_SECONDS = 5.0
+
+
+def broker_address(url: str) -> tuple[str, int, str | None, str | None]:
+    parts = urlsplit(url)
+    return (parts.hostname or "127.0.0.1", parts.port or 1883,
+            unquote(parts.username) if parts.username else None,
+            unquote(parts.password) if parts.password else None)
+
+
+def lock_key(site: str) -> int:
+    """The advisory lock's key: stable per site, a signed 64-bit integer."""
+    return zlib.crc32(f"location-ops-bridge:{site}".encode())
+
+
+class Bridge:
+    """Connects to the broker, decodes device messages and turns them into service calls."""
+
+    def __init__(self, *, settings, sessionmaker, engine, hub) -> None:
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self.engine = engine
+        self.hub = hub
+        self.site = settings.site
+        self.client_id = settings.mqtt_client_id or f"location-ops-{settings.site}"
+        self.malformed_count = 0
+        self.ingested_count = 0
+        self._connected = False
+        self._ingesting = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._client: mqtt.Client | None = None
+        self._lock_connection = None
+        self._publish_lock = threading.Lock()
+        self._last_reported: bool | None = None
+
+    # --- state seen by /readyz and the screens ---
+    @property
+    def connected(self) -> bool:
+        """Connected to the broker: this process's client, or (when another process ingests) its row."""
+        if self._ingesting:
+            return self._connected
+        try:
+            with self.sessionmaker() as db_session:
+                connected = service.bridge_connected(db_session=db_session, site=self.site, now=utcnow())
+                db_session.commit()
+                return connected
+        except Exception:  # noqa: BLE001 - a database error means we cannot say it is connected
+            return False
+
+    @property
+    def ingesting(self) -> bool:
+        return self._ingesting
+
+    # --- lifecycle ---
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="mqtt-bridge", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        client = self._client
+        if client is not None:
+            try:
+                client.disconnect()
+            except Exception:  # noqa: BLE001
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._release_lock()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            if not self._acquire_lock():
+                self._stop.wait(HEARTBEAT_SECONDS / 2)
+                continue
+            self._ingesting = True
+            try:
+                self._serve()
+            except Exception:  # noqa: BLE001 - never let the bridge thread die
+                log.exception("bridge loop failed; restarting it")
+                self._stop.wait(1)
+            finally:
+                self._ingesting = False
+                self._set_connected(False)
+                self._release_lock()
+
+    def _serve(self) -> None:
+        """Connect and ingest until stopped or the lock is lost; paho reconnects with backoff."""
+        settings = self.settings
+        host, port, username, password = broker_address(settings.mqtt_url)
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5,
+                             manual_ack=True)
+        if username:
+            client.username_pw_set(username, password)
+        client.reconnect_delay_set(settings.bridge_reconnect_min_seconds, settings.bridge_reconnect_max_seconds)
+        client.max_inflight_messages_set(100)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = settings.mqtt_session_expiry_seconds
+        client.connect_async(host, port, keepalive=settings.mqtt_keepalive_seconds, clean_start=False,
+                             properties=properties)
+        self._client = client
+        client.loop_start()
+        try:
+            self._report(force=True)
+            while not self._stop.wait(HEARTBEAT_SECONDS):
+                if not self._lock_alive():
+                    log.error("bridge lost its database lock; stopping ingestion")
+                    break
+                self._report(force=True)
+        finally:
+            try:
+                client.disconnect()
+            except Exception:  # noqa: BLE001
+                pass
+            client.loop_stop()
+            self._client = None
+
+    # --- the advisory lock (PostgreSQL); SQLite has one process ---
+    def _acquire_lock(self) -> bool:
+        if self.engine.dialect.name != "postgresql":
+            return True
+        try:
+            if self._lock_connection is None:
+                self._lock_connection = self.engine.connect()
+                self._lock_connection.execution_options(isolation_level="AUTOCOMMIT")
+            got = self._lock_connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
+                                                {"key": lock_key(self.site)}).scalar()
+            if not got:
+                return False
+            log.info("bridge holds the ingest lock for site %s", self.site)
+            return True
+        except Exception:  # noqa: BLE001 - the database may be restarting
+            log.warning("bridge could not ask for the ingest lock", exc_info=True)
+            self._release_lock()
+            return False
+
+    def _lock_alive(self) -> bool:
+        if self._lock_connection is None:
+            return True
+        try:
+            self._lock_connection.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001
+            return False
+
+    def _release_lock(self) -> None:
+        connection, self._lock_connection = self._lock_connection, None
+        if connection is not None:
+            try:
+                connection.invalidate()  # closing the session releases the advisory lock
+                connection.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    # --- paho callbacks (paho's network thread) ---
+    def _on_connect(self, client, _userdata, _flags, reason_code, _properties) -> None:
+        if reason_code.is_failure:
+            log.warning("broker refused the bridge: %s", reason_code)
+            return
+        options = SubscribeOptions(qos=1)
+        client.subscribe([(topic, options) for topic in decoders.subscriptions(self.site)])
+        self._set_connected(True)
+        log.info("bridge connected to the broker as %s", self.client_id)
+
+    def _on_disconnect(self, _client, _userdata, _flags, reason_code, _properties) -> None:
+        if self._connected:
+            log.warning("bridge disconnected from the broker: %s", reason_code)
+        self._set_connected(False)
+
+    def _on_message(self, client, _userdata, message) -> None:
+        try:
+            self._ingest(message)
+        except Exception:  # noqa: BLE001
+            # Not acknowledged: reconnect so the broker redelivers it (persistent session).
+            log.exception("could not store a message from %s; reconnecting for redelivery", message.topic)
+            client.disconnect()
+            return
+        client.ack(message.mid, message.qos)
+
+    def _ingest(self, message) -> None:
+        decoded = decoders.decode(message.topic, message.payload, bool(message.retain), site=self.site)
+        if decoded is None:
+            return
+        if isinstance(decoded, decoders.Malformed):
+            self.malformed_count += 1
+            if self.malformed_count <= 10 or self.malformed_count % 100 == 0:
+                log.warning("malformed message on %s (%s); %d so far", message.topic[:200], decoded.reason,
+                            self.malformed_count)
+            return
+        with self.sessionmaker() as db_session:
+            result = service.ingest(db_session=db_session, message=decoded, now=utcnow())
+            db_session.commit()
+            # Only now, with the row committed, may the message be acknowledged (by the caller).
+            self.ingested_count += 1
+            if result.alarm is not None and result.created:
+                service.announce(self.hub, result.alarm, "test" if result.alarm.is_test else "raised")
+                log.warning("alarm %s raised by device %s", result.alarm.id, result.device.id)
+            elif result.alarm is not None:
+                service.announce(self.hub, result.alarm, "pressed")
+            if result.device_changed:
+                service.announce_device(self.hub, result.device)
+
+    # --- status ---
+    def _set_connected(self, connected: bool) -> None:
+        self._connected = connected
+        self._report()
+
+    def _report(self, force: bool = False) -> None:
+        connected = self._connected
+        changed = connected != self._last_reported
+        if changed:
+            self._last_reported = connected
+            if self.hub is not None:
+                self.hub.publish("device", {"what": "bridge", "connected": connected}, audience=service.STAFF)
+        if changed or force:
+            try:
+                with self.sessionmaker() as db_session:
+                    service.record_bridge_state(db_session=db_session, site=self.site, connected=connected,
+                                                now=utcnow(), malformed_count=self.malformed_count)
+                    db_session.commit()
+            except Exception:  # noqa: BLE001 - the status row is informative; never stop for it
+                log.warning("could not record the bridge state", exc_info=True)
+
+    # --- publishing (siren, simulator button) ---
+    def publish(self, topic: str, payload: bytes, retain: bool = False) -> bool:
+        """Publish through the bridge's connection if it has one, else a one-off connection."""
+        client = self._client
+        if client is not None and self._connected:
+            info = client.publish(topic, payload, qos=1, retain=retain)
+            return info.rc == mqtt.MQTT_ERR_SUCCESS
+        return publish_once(self.settings.mqtt_url, topic, payload, retain=retain)
+
+
+def publish_once(url: str, topic: str, payload: bytes, *, retain: bool = False, timeout: float = 5) -> bool:
+    """Connect, publish at QoS 1, wait for the broker's ack, disconnect."""
+    host, port, username, password = broker_address(url)
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    if username:
+        client.username_pw_set(username, password)
+    try:
+        client.connect(host, port, keepalive=10)
+        client.loop_start()
+        info = client.publish(topic, payload, qos=1, retain=retain)
+        info.wait_for_publish(timeout)
+        return info.is_published()
+    except (OSError, ValueError, RuntimeError):
+        log.warning("could not publish to %s", topic[:200])
+        return False
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+

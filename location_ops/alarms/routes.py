@@ -1,0 +1,344 @@
+"""Alarm pages, the alarms and devices API, and the live event stream (SSE)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, StreamingResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from location_ops import nav
+from location_ops.access import ALARM_RAISE, ALARMS, ADMIN, DEVICES, EVENTS
+from location_ops.accounts.deps import CurrentPrincipal, Principal, allow
+from location_ops.accounts.models import Role
+from location_ops.alarms import decoders, service
+from location_ops.alarms.models import Alarm, AlarmState, Device, Resolution
+from location_ops.alarms.schemas import AlarmAckIn, AlarmRaiseIn, AlarmResolveIn, DeviceIn, DeviceOut, TestModeIn
+from location_ops.clock import utcnow
+from location_ops.db import SessionDep
+from location_ops.i18n import _
+from location_ops.rooms.models import Room
+from location_ops.web import is_htmx, render
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(include_in_schema=False)
+api = APIRouter(tags=["alarms"])
+
+nav.add("/alarms", "Alarms", ALARMS, 5)
+nav.add("/alarms/raise", "Alarm button", ALARM_RAISE, 90)
+nav.add("/devices", "Devices", DEVICES, 70)
+
+KEEPALIVE_SECONDS = 15.0
+
+
+def _fail(error: service.AlarmError):
+    raise HTTPException(error.status, str(error))
+
+
+def _hub(request: Request):
+    return request.app.state.hub
+
+
+def _bridge_connected(request: Request) -> bool:
+    bridge = getattr(request.app.state, "bridge", None)
+    return bool(bridge is not None and bridge.connected)
+
+
+# --- the live event stream -------------------------------------------------------------------
+
+@api.get("/events", dependencies=[allow(EVENTS)], summary="Live events (Server-Sent Events)")
+async def events(request: Request, principal: CurrentPrincipal):
+    """Server-Sent Events: `alarm`, `room`, `log`, `device`, filtered per role."""
+    hub = _hub(request)
+    subscription = hub.subscribe(principal.role, principal.id)
+
+    async def stream():
+        try:
+            yield "retry: 2000\n\n"
+            yield f"event: hello\ndata: {json.dumps({'role': principal.role.value})}\n\n"
+            while True:
+                try:
+                    event = await asyncio.wait_for(subscription.queue.get(), KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    if await request.is_disconnected():
+                        return
+                    yield ": keepalive\n\n"
+                    continue
+                if event is None:  # the app is shutting down
+                    return
+                if subscription.overflowed:
+                    subscription.overflowed = False
+                    yield "event: reload\ndata: {}\n\n"
+                yield f"event: {event.kind}\ndata: {json.dumps(event.data, default=str)}\n\n"
+        finally:
+            hub.unsubscribe(subscription)
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+# --- alarms: pages ---------------------------------------------------------------------------
+
+def _banner_context(request: Request, db_session: Session) -> dict:
+    alarms = service.open_alarms(db_session=db_session)
+    names = service.user_names(db_session=db_session, ids=[a.acknowledged_by_id for a in alarms]
+                               + [a.raised_by_id for a in alarms])
+    db_session.commit()
+    return {"open_alarms": alarms, "names": names, "bridge_connected": _bridge_connected(request),
+            "resolutions": list(Resolution), "title_of": service.alarm_title,
+            "sounding": any(a.state == AlarmState.RAISED for a in alarms)}
+
+
+@router.get("/alarms/banner", dependencies=[allow(ALARMS)])
+def alarm_banner(request: Request, db_session: SessionDep):
+    return render(request, "alarms/_banner_content.html", _banner_context(request, db_session))
+
+
+@router.get("/alarms", dependencies=[allow(ALARMS)])
+def alarms_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal):
+    recent = service.list_alarms(db_session=db_session, role=principal.role, user_id=principal.id, limit=50)
+    warnings = []
+    if principal.role in (Role.HOST, Role.OPERATOR):
+        warnings = service.device_warnings(db_session=db_session, now=utcnow(),
+                                           settings=request.app.state.settings)
+    names = service.user_names(db_session=db_session, ids=[a.acknowledged_by_id for a in recent]
+                               + [a.resolved_by_id for a in recent] + [a.raised_by_id for a in recent])
+    db_session.commit()
+    return render(request, "alarms/board.html", {"recent": recent, "warnings": warnings, "names": names,
+                                                 "title_of": service.alarm_title})
+
+
+def _back(request: Request, default: str = "/alarms"):
+    if is_htmx(request) or request.headers.get("x-requested-with") == "fetch":
+        return render(request, "alarms/_banner_content.html",
+                      _banner_context(request, request.state.db_session))
+    return RedirectResponse(default, status_code=303)
+
+
+@router.post("/alarms/raise", dependencies=[allow(ALARM_RAISE)])
+def raise_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
+                 room_id: Annotated[str, Form()] = ""):
+    room = int(room_id) if room_id.isdigit() else None
+    alarm = _raise(request, db_session, principal, room, "")
+    return RedirectResponse(f"/alarms/raise?sent={alarm.id}", status_code=303)
+
+
+@router.get("/alarms/raise", dependencies=[allow(ALARM_RAISE)])
+def raise_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal, sent: int | None = None):
+    mine = service.list_alarms(db_session=db_session, role=Role.WORKER, user_id=principal.id, limit=5)
+    rooms = list(db_session.scalars(select(Room).where(Room.active.is_(True)).order_by(Room.number)))
+    db_session.commit()
+    return render(request, "alarms/raise.html", {"mine": mine, "rooms": rooms, "sent": sent,
+                                                 "title_of": service.alarm_title})
+
+
+@router.post("/alarms/{alarm_id}/acknowledge", dependencies=[allow(ALARMS)])
+def acknowledge_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, alarm_id: int):
+    _acknowledge(request, db_session, principal, alarm_id, "")
+    request.state.db_session = db_session
+    return _back(request)
+
+
+@router.post("/alarms/{alarm_id}/resolve", dependencies=[allow(ALARMS)])
+def resolve_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, alarm_id: int,
+                   resolution: Annotated[str, Form()] = "handled", note: Annotated[str, Form(max_length=500)] = ""):
+    _resolve(request, db_session, principal, alarm_id, resolution, note)
+    request.state.db_session = db_session
+    return _back(request)
+
+
+# --- alarms: the rules, shared by pages and API ---------------------------------------------
+
+def _raise(request: Request, db_session: Session, principal: Principal, room_id: int | None, note: str) -> Alarm:
+    if room_id is not None and db_session.get(Room, room_id) is None:
+        raise HTTPException(422, _("This room does not exist."))
+    source = "phone" if principal.role == Role.WORKER else "staff"
+    try:
+        alarm, created = service.raise_alarm(db_session=db_session, now=utcnow(), source=source, room_id=room_id,
+                                             user_id=principal.id, note=note)
+    except service.AlarmError as error:
+        _fail(error)
+    if alarm.raised_by_id is None:
+        # Pressed into an open alarm (a button pressed first): the phone's owner may follow it too.
+        pass
+    db_session.commit()
+    log.warning("alarm %s %s by user %s", alarm.id, "raised" if created else "pressed again", principal.id)
+    service.announce(_hub(request), alarm, "raised" if created else "pressed")
+    return alarm
+
+
+def _acknowledge(request, db_session, principal, alarm_id, note) -> Alarm:
+    try:
+        alarm = service.get_alarm(db_session=db_session, alarm_id=alarm_id, role=principal.role, user_id=principal.id)
+        service.acknowledge(db_session=db_session, alarm=alarm, user_id=principal.id, now=utcnow(), note=note)
+    except service.AlarmError as error:
+        _fail(error)
+    db_session.commit()
+    service.announce(_hub(request), alarm, "acknowledged")
+    return alarm
+
+
+def _resolve(request, db_session, principal, alarm_id, resolution, note) -> Alarm:
+    try:
+        alarm = service.get_alarm(db_session=db_session, alarm_id=alarm_id, role=principal.role, user_id=principal.id)
+        service.resolve(db_session=db_session, alarm=alarm, user_id=principal.id, now=utcnow(),
+                        resolution=resolution, note=note)
+    except service.AlarmError as error:
+        _fail(error)
+    db_session.commit()
+    service.announce(_hub(request), alarm, "resolved")
+    return alarm
+
+
+# --- alarms: API -----------------------------------------------------------------------------
+
+@api.get("/alarms", dependencies=[allow(ALARM_RAISE)])
+def api_alarms(db_session: SessionDep, principal: CurrentPrincipal,
+               state: Annotated[str | None, Query(max_length=20)] = None) -> list[dict]:
+    """Alarms, newest first; `state` = raised, acknowledged, resolved or open. A worker sees own raised."""
+    try:
+        alarms = service.list_alarms(db_session=db_session, role=principal.role, user_id=principal.id, state=state)
+    except service.AlarmError as error:
+        _fail(error)
+    return [service.alarm_view(alarm) for alarm in alarms]
+
+
+@api.post("/alarms", status_code=201, dependencies=[allow(ALARM_RAISE)])
+def api_raise(request: Request, db_session: SessionDep, principal: CurrentPrincipal, body: AlarmRaiseIn) -> dict:
+    """Raise an alarm (from a phone or by staff)."""
+    alarm = _raise(request, db_session, principal, body.room_id, body.note)
+    return service.alarm_view(alarm)
+
+
+@api.get("/alarms/{alarm_id}", dependencies=[allow(ALARM_RAISE)])
+def api_alarm(db_session: SessionDep, principal: CurrentPrincipal, alarm_id: int) -> dict:
+    try:
+        alarm = service.get_alarm(db_session=db_session, alarm_id=alarm_id, role=principal.role, user_id=principal.id)
+    except service.AlarmError as error:
+        _fail(error)
+    return service.alarm_view(alarm)
+
+
+@api.post("/alarms/{alarm_id}/acknowledge", dependencies=[allow(ALARMS)])
+def api_acknowledge(request: Request, db_session: SessionDep, principal: CurrentPrincipal, alarm_id: int,
+                    body: AlarmAckIn | None = None) -> dict:
+    alarm = _acknowledge(request, db_session, principal, alarm_id, body.note if body else "")
+    return service.alarm_view(alarm)
+
+
+@api.post("/alarms/{alarm_id}/resolve", dependencies=[allow(ALARMS)])
+def api_resolve(request: Request, db_session: SessionDep, principal: CurrentPrincipal, alarm_id: int,
+                body: AlarmResolveIn) -> dict:
+    alarm = _resolve(request, db_session, principal, alarm_id, body.resolution, body.note)
+    return service.alarm_view(alarm)
+
+
+# --- devices ---------------------------------------------------------------------------------
+
+def device_out(device: Device) -> DeviceOut:
+    iso = lambda value: value.isoformat() if value else None  # noqa: E731
+    return DeviceOut(id=device.id, family=device.family, device_id=device.device_id, room_id=device.room_id,
+                     room=device.room.name if device.room else None, label=device.label,
+                     registered=device.registered, last_seen_at=iso(device.last_seen_at), battery=device.battery,
+                     online=device.online, test_until=iso(device.test_until), last_test_at=iso(device.last_test_at))
+
+
+def _device_or_404(db_session: Session, device_pk: int) -> Device:
+    device = db_session.get(Device, device_pk)
+    if device is None:
+        raise HTTPException(404, _("This device does not exist."))
+    return device
+
+
+@api.get("/devices", dependencies=[allow(DEVICES)])
+def api_devices(db_session: SessionDep) -> list[DeviceOut]:
+    """Every device, registered and unassigned."""
+    return [device_out(device) for device in service.list_devices(db_session=db_session)]
+
+
+@api.post("/devices", status_code=201, dependencies=[allow(ADMIN)])
+def api_register_device(db_session: SessionDep, body: DeviceIn, request: Request) -> DeviceOut:
+    """Register a device (or assign an unassigned one): family, device id, room, label."""
+    try:
+        device = service.register_device(db_session=db_session, family=body.family, device_id=body.device_id,
+                                         room_id=body.room_id, label=body.label, now=utcnow())
+    except service.AlarmError as error:
+        _fail(error)
+    db_session.commit()
+    service.announce_device(_hub(request), device)
+    return device_out(device)
+
+
+@api.post("/devices/{device_pk}/test-mode", dependencies=[allow(DEVICES)])
+def api_test_mode(db_session: SessionDep, device_pk: int, body: TestModeIn) -> DeviceOut:
+    """Put a device in test mode for N minutes (0 ends it)."""
+    device = _device_or_404(db_session, device_pk)
+    service.set_test_mode(db_session=db_session, device=device, minutes=body.minutes, now=utcnow())
+    db_session.commit()
+    return device_out(device)
+
+
+@api.get("/devices/warnings", dependencies=[allow(DEVICES)])
+def api_device_warnings(request: Request, db_session: SessionDep) -> list[dict]:
+    """Silent, offline, low-battery, untested and unassigned devices, and the bridge's state."""
+    warnings = service.device_warnings(db_session=db_session, now=utcnow(), settings=request.app.state.settings)
+    return [{"kind": w.kind, "message": w.message, "device_id": w.device_pk} for w in warnings]
+
+
+@router.get("/devices", dependencies=[allow(DEVICES)])
+def devices_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal, error: str = ""):
+    devices = service.list_devices(db_session=db_session)
+    rooms = list(db_session.scalars(select(Room).order_by(Room.number)))
+    warnings = service.device_warnings(db_session=db_session, now=utcnow(), settings=request.app.state.settings)
+    db_session.commit()
+    return render(request, "alarms/devices.html", {
+        "registered": [d for d in devices if d.registered], "unassigned": [d for d in devices if not d.registered],
+        "rooms": rooms, "families": decoders.FAMILIES, "warnings": warnings, "now": utcnow(),
+        "can_register": principal.role == Role.OPERATOR, "simulator": request.app.state.settings.device_simulator,
+        "in_test": service.in_test_mode})
+
+
+@router.post("/devices", dependencies=[allow(ADMIN)])
+def devices_register(request: Request, db_session: SessionDep, family: Annotated[str, Form(max_length=32)],
+                     device_id: Annotated[str, Form(max_length=128)], room_id: Annotated[str, Form()] = "",
+                     label: Annotated[str, Form(max_length=64)] = ""):
+    try:
+        service.register_device(db_session=db_session, family=family, device_id=device_id,
+                                room_id=int(room_id) if room_id.isdigit() else None, label=label, now=utcnow())
+    except service.AlarmError as error:
+        _fail(error)
+    db_session.commit()
+    return RedirectResponse("/devices", status_code=303)
+
+
+@router.post("/devices/{device_pk}/test-mode", dependencies=[allow(DEVICES)])
+def devices_test_mode(db_session: SessionDep, device_pk: int, minutes: Annotated[int, Form(ge=0, le=240)] = 15):
+    device = _device_or_404(db_session, device_pk)
+    service.set_test_mode(db_session=db_session, device=device, minutes=minutes, now=utcnow())
+    db_session.commit()
+    return RedirectResponse("/devices", status_code=303)
+
+
+@router.post("/devices/{device_pk}/simulate", dependencies=[allow(DEVICES)])
+async def devices_simulate(request: Request, db_session: SessionDep, device_pk: int):
+    """Demo and trials: publish a press as this device would, over MQTT."""
+    if not request.app.state.settings.device_simulator:
+        raise HTTPException(404, _("This page does not exist."))
+    device = _device_or_404(db_session, device_pk)
+    family, device_id = device.family, device.device_id
+    db_session.commit()
+    from devices.simulator import message_for
+
+    site = request.app.state.settings.site
+    topic, payload, retain = message_for(family, device_id, "press", site=site)
+    bridge = request.app.state.bridge
+    ok = await asyncio.to_thread(bridge.publish, topic, payload, retain)
+    if not ok:
+        raise HTTPException(503, _("The MQTT broker did not take the simulated press."))
+    return RedirectResponse("/devices", status_code=303)

@@ -1,0 +1,533 @@
+"""The rules of panic alarms: devices, the alarm lifecycle, escalation and supervision.
+
+An alarm is never dropped: a press from an unknown device raises one too. The
+database keeps one open alarm per room (``alarms.open_key`` is unique while open),
+so a second press adds an event instead of a second alarm, even with two writers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+import httpx
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from location_ops.accounts.models import Role, User
+from location_ops.alarms import decoders
+from location_ops.alarms.decoders import DeviceMessage
+from location_ops.alarms.models import Alarm, AlarmEvent, AlarmState, BridgeStatus, Device, Resolution
+from location_ops.config import Settings
+from location_ops.i18n import _
+from location_ops.rooms.models import Room
+
+log = logging.getLogger(__name__)
+
+STAFF = frozenset({Role.HOST, Role.OPERATOR, Role.SECURITY})
+DEVICE_AUDIENCE = frozenset({Role.HOST, Role.OPERATOR})
+#: A press counter seen within this window is a redelivery, not a new press.
+COUNTER_WINDOW = dt.timedelta(hours=6)
+COUNTERS_KEPT = 64
+#: The ingesting bridge refreshes its status row this often; older means nobody ingests.
+BRIDGE_STALE = dt.timedelta(seconds=30)
+
+
+class AlarmError(Exception):
+    """A rule said no; the message is a translated sentence for the person."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class NotFound(AlarmError):
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or _("This alarm does not exist."), 404)
+
+
+# --- devices -------------------------------------------------------------------------------
+
+def get_device(*, db_session: Session, family: str, device_id: str) -> Device | None:
+    """Return the device with this family and topic id, or None."""
+    return db_session.scalar(select(Device).where(Device.family == family, Device.device_id == device_id))
+
+
+def _device_for_message(*, db_session: Session, family: str, device_id: str, now: dt.datetime) -> Device:
+    device = get_device(db_session=db_session, family=family, device_id=device_id)
+    if device is None:
+        device = Device(family=family, device_id=device_id, label="", registered=False, created_at=now,
+                        recent_counters="")
+        db_session.add(device)
+        db_session.flush()
+    return device
+
+
+def list_devices(*, db_session: Session) -> list[Device]:
+    """Return every device: registered ones by room, then the unassigned ones."""
+    devices = db_session.scalars(select(Device).order_by(Device.registered.desc(), Device.room_id, Device.id))
+    return list(devices.unique())
+
+
+def register_device(*, db_session: Session, family: str, device_id: str, room_id: int | None, label: str,
+                    now: dt.datetime) -> Device:
+    """Register a device (or assign one that waits in the unassigned list) to a room."""
+    family = family.strip()
+    device_id = device_id.strip()
+    if family not in decoders.FAMILIES:
+        raise AlarmError(_("Unknown device family '%(family)s'.") % {"family": family[:32]}, 422)
+    if not device_id or len(device_id) > 128 or "/" in device_id or "+" in device_id or "#" in device_id:
+        raise AlarmError(_("The device id must be 1 to 128 characters without '/', '+' or '#'."), 422)
+    if room_id is not None and db_session.get(Room, room_id) is None:
+        raise AlarmError(_("This room does not exist."), 422)
+    device = get_device(db_session=db_session, family=family, device_id=device_id)
+    if device is None:
+        device = Device(family=family, device_id=device_id, created_at=now, recent_counters="")
+        db_session.add(device)
+    device.room_id = room_id
+    device.label = label.strip()[:64]
+    device.registered = True
+    db_session.flush()
+    db_session.expire(device, ["room"])
+    return device
+
+
+def set_test_mode(*, db_session: Session, device: Device, minutes: int, now: dt.datetime) -> Device:
+    """Put a device in test mode for ``minutes`` (0 ends it): its presses are recorded as tests."""
+    if minutes < 0 or minutes > 240:
+        raise AlarmError(_("Test mode lasts between 0 and 240 minutes."), 422)
+    device.test_until = now + dt.timedelta(minutes=minutes) if minutes else None
+    db_session.flush()
+    return device
+
+
+def in_test_mode(device: Device, now: dt.datetime) -> bool:
+    return device.test_until is not None and device.test_until > now
+
+
+def _seen_counter(device: Device, counter: int, now: dt.datetime) -> bool:
+    """Record ``counter``; return True when it was seen recently (a redelivered duplicate)."""
+    kept: list[tuple[int, int]] = []
+    for item in (device.recent_counters or "").split(","):
+        number, _sep, stamp = item.partition("@")
+        if number.lstrip("-").isdigit() and stamp.isdigit():
+            kept.append((int(number), int(stamp)))
+    horizon = (now - COUNTER_WINDOW).timestamp()
+    kept = [(number, stamp) for number, stamp in kept if stamp >= horizon]
+    duplicate = any(number == counter for number, _stamp in kept)
+    if not duplicate:
+        kept.append((counter, int(now.timestamp())))
+    device.recent_counters = ",".join(f"{n}@{s}" for n, s in kept[-COUNTERS_KEPT:])
+    return duplicate
+
+
+# --- alarms ---------------------------------------------------------------------------------
+
+def _event(alarm: Alarm, kind: str, now: dt.datetime, user_id: int | None = None, note: str = "") -> AlarmEvent:
+    event = AlarmEvent(kind=kind, at=now, user_id=user_id, note=note[:500])
+    alarm.events.append(event)
+    return event
+
+
+def open_alarm(*, db_session: Session, open_key: str) -> Alarm | None:
+    return db_session.scalar(select(Alarm).where(Alarm.open_key == open_key))
+
+
+def raise_alarm(*, db_session: Session, now: dt.datetime, source: str, room_id: int | None = None,
+                device: Device | None = None, user_id: int | None = None, note: str = "") -> tuple[Alarm, bool]:
+    """Raise an alarm, or add a press to the room's open one; return (alarm, created)."""
+    if room_id is not None:
+        open_key = f"room:{room_id}"
+    elif device is not None:
+        open_key = f"device:{device.id}"
+    else:
+        open_key = f"user:{user_id}"
+    for _attempt in range(3):
+        existing = open_alarm(db_session=db_session, open_key=open_key)
+        if existing is not None:
+            _event(existing, "press", now, user_id, note)
+            db_session.flush()
+            return existing, False
+        alarm = Alarm(state=AlarmState.RAISED, room_id=room_id, device_pk=device.id if device else None,
+                      source=source, raised_by_id=user_id, is_test=False, open_key=open_key, raised_at=now)
+        _event(alarm, "raised", now, user_id, note)
+        try:
+            with db_session.begin_nested():
+                db_session.add(alarm)
+                db_session.flush()
+        except IntegrityError:
+            # Another writer opened this room's alarm a moment ago: add to theirs.
+            continue
+        return alarm, True
+    raise AlarmError(_("The alarm could not be recorded; try again."), 503)
+
+
+def record_test_press(*, db_session: Session, now: dt.datetime, device: Device, note: str = "") -> Alarm:
+    """Record a press in test mode: an alarm resolved as a test at once, never escalated."""
+    alarm = Alarm(state=AlarmState.RESOLVED, resolution=Resolution.TEST, room_id=device.room_id if device.registered
+                  else None, device_pk=device.id, source="device", is_test=True, open_key=None, raised_at=now,
+                  resolved_at=now)
+    _event(alarm, "test_press", now, None, note)
+    _event(alarm, "resolved", now, None, Resolution.TEST)
+    db_session.add(alarm)
+    device.last_test_at = now
+    db_session.flush()
+    return alarm
+
+
+@dataclass
+class Ingested:
+    """What one device message changed: an alarm raised or pressed again, a test, a device update."""
+
+    device: Device | None = None
+    alarm: Alarm | None = None
+    created: bool = False
+    duplicate: bool = False
+    device_changed: bool = False
+
+
+def ingest(*, db_session: Session, message: DeviceMessage, now: dt.datetime) -> Ingested:
+    """Apply one decoded device message to the database (the caller commits)."""
+    device = _device_for_message(db_session=db_session, family=message.family, device_id=message.device_id, now=now)
+    result = Ingested(device=device)
+    was_online = device.online
+    if not message.retained:
+        device.last_seen_at = now
+        if message.kind != decoders.OFFLINE:
+            device.online = True
+    if message.battery is not None:
+        device.battery = message.battery
+    if message.kind == decoders.ONLINE:
+        device.online = True
+        if was_online is False:
+            device.recent_counters = ""  # a rebooted device restarts its counter
+    elif message.kind == decoders.OFFLINE:
+        device.online = False
+    result.device_changed = device.online != was_online or message.battery is not None
+    if message.kind not in (decoders.PRESS, decoders.TEST) or message.retained:
+        db_session.flush()
+        return result
+    if message.counter is not None and _seen_counter(device, message.counter, now):
+        result.duplicate = True
+        db_session.flush()
+        return result
+    note = message.detail
+    if message.kind == decoders.TEST or in_test_mode(device, now):
+        result.alarm = record_test_press(db_session=db_session, now=now, device=device, note=note)
+        result.created = True
+        return result
+    room_id = device.room_id if device.registered else None
+    result.alarm, result.created = raise_alarm(db_session=db_session, now=now, source="device", room_id=room_id,
+                                               device=device, note=note)
+    return result
+
+
+def _visible(statement, role: Role, user_id: int):
+    if role == Role.WORKER:
+        return statement.where(Alarm.raised_by_id == user_id)
+    return statement
+
+
+def list_alarms(*, db_session: Session, role: Role, user_id: int, state: str | None = None,
+                limit: int = 200) -> list[Alarm]:
+    """Alarms this person may see (a worker: only those they raised), newest first."""
+    statement = select(Alarm).order_by(Alarm.raised_at.desc(), Alarm.id.desc()).limit(limit)
+    if state == "open":
+        statement = statement.where(Alarm.state != AlarmState.RESOLVED)
+    elif state:
+        if state not in set(AlarmState):
+            raise AlarmError(_("Unknown state '%(state)s': use raised, acknowledged, resolved or open.")
+                             % {"state": state[:20]}, 422)
+        statement = statement.where(Alarm.state == state)
+    return list(db_session.scalars(_visible(statement, role, user_id)).unique())
+
+
+def open_alarms(*, db_session: Session) -> list[Alarm]:
+    """Every alarm not yet resolved, oldest first (what the staff banner shows)."""
+    statement = select(Alarm).where(Alarm.state != AlarmState.RESOLVED).order_by(Alarm.raised_at, Alarm.id)
+    return list(db_session.scalars(statement).unique())
+
+
+def get_alarm(*, db_session: Session, alarm_id: int, role: Role, user_id: int) -> Alarm:
+    """The alarm, if this person may see it; else NotFound (never a hint that it exists)."""
+    alarm = db_session.get(Alarm, alarm_id)
+    if alarm is None or (role == Role.WORKER and alarm.raised_by_id != user_id):
+        raise NotFound()
+    return alarm
+
+
+def acknowledge(*, db_session: Session, alarm: Alarm, user_id: int, now: dt.datetime, note: str = "") -> Alarm:
+    """Acknowledge: someone is on the way. Silences the screens; the alarm stays open."""
+    if alarm.state == AlarmState.RESOLVED:
+        raise AlarmError(_("This alarm is already resolved."), 409)
+    if alarm.state == AlarmState.RAISED:
+        alarm.state = AlarmState.ACKNOWLEDGED
+        alarm.acknowledged_at = now
+        alarm.acknowledged_by_id = user_id
+    _event(alarm, "acknowledged", now, user_id, note)
+    db_session.flush()
+    return alarm
+
+
+def resolve(*, db_session: Session, alarm: Alarm, user_id: int, now: dt.datetime, resolution: str,
+            note: str = "") -> Alarm:
+    """Resolve an alarm as handled, a false alarm or a test."""
+    if resolution not in set(Resolution):
+        raise AlarmError(_("Choose how the alarm ended: handled, false alarm or test."), 422)
+    if alarm.state == AlarmState.RESOLVED:
+        raise AlarmError(_("This alarm is already resolved."), 409)
+    if alarm.state == AlarmState.RAISED:
+        alarm.acknowledged_at = now
+        alarm.acknowledged_by_id = user_id
+    alarm.state = AlarmState.RESOLVED
+    alarm.resolution = resolution
+    alarm.resolved_at = now
+    alarm.resolved_by_id = user_id
+    alarm.open_key = None
+    if resolution == Resolution.TEST and alarm.device is not None:
+        alarm.device.last_test_at = now
+    _event(alarm, "resolved", now, user_id, (resolution + (": " + note if note else ""))[:500])
+    db_session.flush()
+    return alarm
+
+
+def alarm_title(alarm: Alarm) -> str:
+    """What the screens say: the room, or which button or phone raised it."""
+    if alarm.room is not None:
+        return alarm.room.name
+    if alarm.device is not None:
+        return _("Unregistered button %(id)s") % {"id": alarm.device.device_id}
+    return _("Alarm from a phone (room unknown)")
+
+
+def alarm_view(alarm: Alarm, user_names: dict[int, str] | None = None) -> dict:
+    """The JSON shape of an alarm (API and SSE)."""
+    return {
+        "id": alarm.id,
+        "state": alarm.state,
+        "resolution": alarm.resolution,
+        "title": alarm_title(alarm),
+        "room_id": alarm.room_id,
+        "room": alarm.room.name if alarm.room else None,
+        "device": ({"family": alarm.device.family, "device_id": alarm.device.device_id,
+                    "registered": alarm.device.registered} if alarm.device else None),
+        "source": alarm.source,
+        "is_test": alarm.is_test,
+        "raised_by_id": alarm.raised_by_id,
+        "raised_at": alarm.raised_at.isoformat(),
+        "acknowledged_at": alarm.acknowledged_at.isoformat() if alarm.acknowledged_at else None,
+        "acknowledged_by_id": alarm.acknowledged_by_id,
+        "resolved_at": alarm.resolved_at.isoformat() if alarm.resolved_at else None,
+        "escalated_at": alarm.escalated_at.isoformat() if alarm.escalated_at else None,
+        "events": [{"kind": e.kind, "at": e.at.isoformat(), "user_id": e.user_id, "note": e.note}
+                   for e in alarm.events],
+    }
+
+
+def user_names(*, db_session: Session, ids) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return dict(db_session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
+
+
+def announce(hub, alarm: Alarm, what: str) -> None:
+    """Tell the screens (staff, and the worker who raised it) that an alarm changed."""
+    if hub is None:
+        return
+    data = {"what": what, "id": alarm.id, "state": alarm.state, "title": alarm_title(alarm),
+            "is_test": alarm.is_test, "raised_at": alarm.raised_at.isoformat()}
+    hub.publish("alarm", data, audience=STAFF, user_id=alarm.raised_by_id)
+
+
+def announce_device(hub, device: Device) -> None:
+    if hub is None:
+        return
+    hub.publish("device", {"what": "device", "id": device.id, "online": device.online, "battery": device.battery},
+                audience=DEVICE_AUDIENCE)
+
+
+# --- bridge status --------------------------------------------------------------------------
+
+def record_bridge_state(*, db_session: Session, site: str, connected: bool, now: dt.datetime,
+                        malformed_count: int) -> None:
+    """Store the ingesting bridge's state, read by every process (and device_warnings)."""
+    row = db_session.get(BridgeStatus, site)
+    if row is None:
+        row = BridgeStatus(site=site)
+        db_session.add(row)
+    row.connected, row.updated_at, row.malformed_count = connected, now, malformed_count
+    db_session.flush()
+
+
+def bridge_connected(*, db_session: Session, site: str, now: dt.datetime) -> bool:
+    """Whether some process's bridge is connected to the broker and alive (its row is fresh)."""
+    row = db_session.get(BridgeStatus, site)
+    return row is not None and row.connected and now - row.updated_at <= BRIDGE_STALE
+
+
+# --- supervision ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeviceWarning:
+    """Something about a device (or the bridge) that the host and operator must see."""
+
+    kind: str  # silent, offline, low_battery, test_overdue, unassigned, bridge
+    message: str
+    device_pk: int | None = None
+
+
+def device_warnings(*, db_session: Session, now: dt.datetime, settings: Settings | None = None,
+                    site: str | None = None) -> list[DeviceWarning]:
+    """Silent, offline, low-battery, test-overdue and unassigned devices, and a disconnected bridge."""
+    settings = settings or Settings()
+    site = site or settings.site
+    warnings: list[DeviceWarning] = []
+    if not bridge_connected(db_session=db_session, site=site, now=now):
+        warnings.append(DeviceWarning("bridge", _("The alarm bridge is not connected to the MQTT broker: "
+                                                  "panic buttons do not reach this screen.")))
+    for device in list_devices(db_session=db_session):
+        name = device_name(device)
+        if not device.registered:
+            warnings.append(DeviceWarning("unassigned", _("%(name)s is not assigned to a room.") % {"name": name},
+                                          device.id))
+            continue
+        battery_powered = decoders.FAMILIES.get(device.family, {}).get("battery", True)
+        interval = (dt.timedelta(hours=settings.supervision_battery_hours) if battery_powered
+                    else dt.timedelta(minutes=settings.supervision_mains_minutes))
+        seen = device.last_seen_at or device.created_at
+        if now - seen > interval:
+            warnings.append(DeviceWarning("silent", _("%(name)s has not been heard from since %(when)s.")
+                                          % {"name": name, "when": _local(seen)}, device.id))
+        elif device.online is False:
+            warnings.append(DeviceWarning("offline", _("%(name)s is offline.") % {"name": name}, device.id))
+        if device.battery is not None and device.battery <= settings.low_battery_percent:
+            warnings.append(DeviceWarning("low_battery", _("%(name)s: battery low (%(pct)s %%).")
+                                          % {"name": name, "pct": device.battery}, device.id))
+        tested = device.last_test_at or device.created_at
+        if now - tested > dt.timedelta(days=settings.device_test_interval_days):
+            warnings.append(DeviceWarning("test_overdue", _("%(name)s needs a test press.") % {"name": name},
+                                          device.id))
+    return warnings
+
+
+def _local(value: dt.datetime) -> str:
+    from location_ops.web import fmt_datetime
+
+    return fmt_datetime(value)
+
+
+def device_name(device: Device) -> str:
+    where = device.room.name if device.room is not None else _("no room")
+    label = device.label or device.device_id
+    return f"{label} ({where})"
+
+
+# --- escalation -----------------------------------------------------------------------------
+
+def claim_due_escalations(*, db_session: Session, settings: Settings, now: dt.datetime) -> list[int]:
+    """Mark unacknowledged alarms older than the escalation delay as escalated; return their ids.
+
+    The conditional UPDATE makes the claim exactly-once across processes.
+    """
+    cutoff = now - dt.timedelta(seconds=settings.alarm_escalation_seconds)
+    due = db_session.scalars(select(Alarm.id).where(
+        Alarm.state == AlarmState.RAISED, Alarm.is_test.is_(False), Alarm.escalated_at.is_(None),
+        Alarm.raised_at <= cutoff)).all()
+    claimed = []
+    for alarm_id in due:
+        result = db_session.execute(update(Alarm).where(Alarm.id == alarm_id, Alarm.escalated_at.is_(None))
+                                    .values(escalated_at=now))
+        if result.rowcount == 1:
+            claimed.append(alarm_id)
+    return claimed
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The webhook signature header value: sha256=<hex HMAC-SHA256 of the body>."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class EscalationOutcome:
+    alarm_id: int
+    steps: list[tuple[str, str]] = field(default_factory=list)
+
+
+def escalate(*, db_session: Session, settings: Settings, alarm_id: int, now: dt.datetime,
+             publish_siren: Callable[[str, bytes], bool] | None) -> EscalationOutcome:
+    """Sound the siren, call the webhooks and send e-mail for one alarm; record every step."""
+    alarm = db_session.get(Alarm, alarm_id)
+    outcome = EscalationOutcome(alarm_id)
+    if alarm is None:
+        return outcome
+    view = {"alarm_id": alarm.id, "site": settings.site, "title": alarm_title(alarm),
+            "room": alarm.room.name if alarm.room else None, "state": alarm.state,
+            "raised_at": alarm.raised_at.isoformat(), "escalated_at": now.isoformat()}
+    db_session.commit()  # do the network calls without holding the database
+    if settings.alarm_siren_topic:
+        ok = bool(publish_siren and publish_siren(settings.alarm_siren_topic,
+                                                  json.dumps({"state": "on", **view}).encode()))
+        outcome.steps.append(("siren" if ok else "siren_failed", settings.alarm_siren_topic))
+    body = json.dumps({"event": "alarm_escalated", **view}).encode()
+    secret = settings.alarm_webhook_secret or settings.secret_key
+    for url in settings.alarm_webhook_urls:
+        try:
+            response = httpx.post(url, content=body, timeout=5, headers={
+                "Content-Type": "application/json", "X-Location-Ops-Signature": sign(secret, body)})
+            ok = 200 <= response.status_code < 300
+            outcome.steps.append(("webhook" if ok else "webhook_failed", f"{_host(url)} {response.status_code}"))
+        except httpx.HTTPError as error:
+            outcome.steps.append(("webhook_failed", f"{_host(url)} {type(error).__name__}"))
+    if settings.smtp_host and settings.alarm_email_recipients:
+        message = EmailMessage()
+        message["Subject"] = f"[location-ops {settings.site}] ALARM {view['title']} - not acknowledged"
+        message["From"] = settings.smtp_from
+        message["To"] = ", ".join(settings.alarm_email_recipients)
+        message.set_content(
+            f"Alarm {alarm_id} ({view['title']}) was raised at {view['raised_at']} and nobody has "
+            f"acknowledged it after {settings.alarm_escalation_seconds} seconds.\n")
+        try:
+            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
+                smtp.send_message(message)
+            outcome.steps.append(("email", f"{len(settings.alarm_email_recipients)} recipients"))
+        except (OSError, smtplib.SMTPException) as error:
+            outcome.steps.append(("email_failed", type(error).__name__))
+    alarm = db_session.get(Alarm, alarm_id)
+    _event(alarm, "escalated", now, None, f"after {settings.alarm_escalation_seconds} s")
+    for kind, note in outcome.steps:
+        _event(alarm, f"escalation_{kind}", now, None, note)
+    db_session.commit()
+    log.warning("alarm %s escalated: %s", alarm_id, ", ".join(kind for kind, _note in outcome.steps) or "no channels")
+    return outcome
+
+
+def _host(url: str) -> str:
+    return httpx.URL(url).host
+
+
+def run_escalations(*, sessionmaker, settings: Settings, now: dt.datetime,
+                    publish_siren: Callable[[str, bytes], bool] | None, hub=None) -> list[EscalationOutcome]:
+    """Escalate every alarm that is due (called every second by the app, and by tests)."""
+    with sessionmaker() as db_session:
+        claimed = claim_due_escalations(db_session=db_session, settings=settings, now=now)
+        db_session.commit()
+    outcomes = []
+    for alarm_id in claimed:
+        with sessionmaker() as db_session:
+            outcomes.append(escalate(db_session=db_session, settings=settings, alarm_id=alarm_id, now=now,
+                                     publish_siren=publish_siren))
+            alarm = db_session.get(Alarm, alarm_id)
+            if alarm is not None:
+                announce(hub, alarm, "escalated")
+    return outcomes
+
+
