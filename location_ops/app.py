@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from location_ops import i18n
 from location_ops.accounts.deps import (
@@ -156,7 +156,9 @@ def _install_error_handlers(app: FastAPI) -> None:
                                 headers={"WWW-Authenticate": "Bearer"})
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         if request.method != "GET":
-            target = request.headers.get("hx-current-url") or "/"
+            # htmx sends the page's full URL; keep only its path, as a local target.
+            current = urlsplit(request.headers.get("hx-current-url") or "/")
+            target = (current.path or "/") + (f"?{current.query}" if current.query else "")
         if request.headers.get("hx-request"):
             return Response(status_code=204, headers={"HX-Redirect": f"/login?next={quote(target)}"})
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)

@@ -36,10 +36,13 @@ def client_address(request: Request) -> str:
 
 def safe_next(target: str | None) -> str:
     """Only follow a local path after login, never another site."""
-    if not target:
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    # Browsers read "/\\host" as "//host" and drop tabs and line breaks: refuse both.
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return "/"
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc:
         return "/"
     return target
 
