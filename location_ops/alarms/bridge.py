@@ -128,6 +128,7 @@ class Bridge:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         properties = Properties(PacketTypes.CONNECT)
         properties.SessionExpiryInterval = settings.mqtt_session_expiry_seconds
         client.connect_async(host, port, keepalive=settings.mqtt_keepalive_seconds, clean_start=False,
@@ -193,8 +194,14 @@ class Bridge:
             return
         options = SubscribeOptions(qos=1)
         client.subscribe([(topic, options) for topic in decoders.subscriptions(self.site)])
-        self._set_connected(True)
         log.info("bridge connected to the broker as %s", self.client_id)
+
+    def _on_subscribe(self, _client, _userdata, _mid, reason_codes, _properties) -> None:
+        # Connected for our purposes only once the broker confirmed the subscriptions.
+        failed = [code for code in reason_codes if code.is_failure]
+        if failed:
+            log.error("broker refused %d of the bridge's subscriptions", len(failed))
+        self._set_connected(True)
 
     def _on_disconnect(self, _client, _userdata, _flags, reason_code, _properties) -> None:
         if self._connected:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -40,3 +41,102 @@ def rooms(app):
         db_session.add_all(created)
         db_session.commit()
         return {room.number: room.id for room in created}
+
+
+@pytest.fixture
+def settings(settings, mosquitto):
+    """The alarm tests' app talks to the session's real Mosquitto, with its own MQTT session."""
+    return settings.model_copy(update={
+        "mqtt_url": mosquitto.url, "mqtt_client_id": f"lo-test-{uuid.uuid4().hex[:8]}",
+        "site": f"s{uuid.uuid4().hex[:6]}", "bridge_reconnect_max_seconds": 1,
+    })
+
+
+def publish(url: str, *messages: tuple[str, bytes | str, bool]) -> None:
+    """Publish at QoS 1 and wait until the broker took every message."""
+    from devices.simulator import publish as simulator_publish
+
+    encoded = [(t, p.encode() if isinstance(p, str) else p, r) for t, p, r in messages]
+    assert simulator_publish(url, encoded) == len(encoded)
+
+
+def wait_connected(app) -> None:
+    wait_until(lambda: app.state.bridge.connected, what="the bridge to connect")
+
+
+class SSEReader:
+    """Read a live SSE stream in a thread; collect (event, data) and let tests wait for one."""
+
+    def __init__(self, url: str, headers: dict) -> None:
+        import threading
+
+        import httpx
+
+        self.events: list[tuple[str, dict]] = []
+        self._changed = threading.Condition()
+        self._client = httpx.Client(timeout=httpx.Timeout(5, read=None))
+        self._url, self._headers = url, headers
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import json
+
+        try:
+            with self._client.stream("GET", self._url, headers=self._headers) as response:
+                kind = "message"
+                for line in response.iter_lines():
+                    if line.startswith("event:"):
+                        kind = line[6:].strip()
+                    elif line.startswith("data:"):
+                        with self._changed:
+                            self.events.append((kind, json.loads(line[5:])))
+                            self._changed.notify_all()
+        except Exception:  # noqa: BLE001 - the stream ends when the test closes it
+            pass
+
+    def wait_for(self, predicate, timeout: float = 15.0) -> tuple[str, dict]:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for item in self.events:
+                    if predicate(*item):
+                        return item
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"no matching SSE event; got {self.events}")
+                self._changed.wait(remaining)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class LiveApp:
+    """The app under uvicorn in a thread on a free port (SSE needs a real server)."""
+
+    def __init__(self, app) -> None:
+        import threading
+
+        import uvicorn
+
+        from tests.services import free_port
+
+        self.port = free_port()
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
+                                                    timeout_graceful_shutdown=2))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        from tests.services import wait_for_port
+
+        self.thread.start()
+        wait_for_port(self.port)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
