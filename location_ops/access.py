@@ -42,6 +42,8 @@ ALARM_RAISE = Rule("alarm_raise", frozenset({Role.WORKER, Role.HOST, Role.OPERAT
 EVENTS = Rule("events", frozenset({Role.WORKER, Role.HOST, Role.OPERATOR, Role.SECURITY}))
 HYGIENE = Rule("hygiene", frozenset({Role.WORKER, Role.HOST, Role.OPERATOR}))
 HYGIENE_TEMPLATES = Rule("hygiene_templates", frozenset({Role.OPERATOR}))
+#: The hygiene record, shopping list and holds: staff only (a worker only does their own room's round).
+HYGIENE_STAFF = Rule("hygiene_staff", frozenset({Role.HOST, Role.OPERATOR}))
 ROTA = Rule("rota", frozenset({Role.WORKER, Role.HOST, Role.OPERATOR, Role.CASEWORKER}))
 ROTA_EDIT = Rule("rota_edit", frozenset({Role.OPERATOR, Role.CASEWORKER}))
 TALK_REQUESTS = Rule("talk_requests", frozenset({Role.WORKER, Role.CASEWORKER}))

@@ -6,6 +6,7 @@ them is missing from the configuration table in README.md.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
@@ -164,6 +165,26 @@ class Settings(BaseSettings):
     )
 
     max_rooms: int = Field(default=15, description="Most rooms a location may have.")
+
+    # --- hygiene ---
+    hygiene_block_check_in: bool = Field(
+        default=False,
+        description="Block the check-in of a room until its turnover round is done; off: check-in only warns.",
+    )
+    hygiene_worker_rounds: bool = Field(
+        default=False,
+        description="Let a worker do the turnover round of the room they had, after their shift.",
+    )
+    hygiene_worker_window_hours: int = Field(
+        default=3, description="How long after the end of their shift a worker may do that round."
+    )
+    hygiene_daily_due_time: dt.time = Field(
+        default=dt.time(12, 0), description="Local time (HH:MM) by which each room's daily round is due."
+    )
+    hygiene_weekly_due_weekday: int = Field(
+        default=1, ge=1, le=7,
+        description="ISO weekday (1 = Monday) by whose daily due time the weekly deep clean is due.",
+    )
 
     @property
     def is_sqlite(self) -> bool:
