@@ -80,9 +80,9 @@ def _save(request, db_session, principal, service_id: int | None, form: dict):
         entry = service.get(db_session=db_session, service_id=service_id) if service_id is not None else None
         service.save(db_session=db_session, actor_id=principal.id, service=entry, **form)
     except service.GuideError as exc:
-        db_session.rollback()
         if exc.status == 404:
             raise HTTPException(404, str(exc)) from None
+        db_session.rollback()
         draft = HelpService(**{k: v for k, v in form.items() if k not in ("categories", "languages")},
                             categories=",".join(form["categories"]), languages=",".join(form["languages"]))
         draft.id = service_id

@@ -220,8 +220,7 @@ def _edit(request, db_session, principal, action):
     try:
         action()
     except service.NotFound as exc:
-        db_session.rollback()
-        raise _fail(exc) from None
+        raise _fail(exc) from None  # nothing was written; the session ends unsaved
     except service.RotaError as exc:
         db_session.rollback()
         return _manage(request, db_session, principal, error=str(exc), status_code=exc.status if exc.status != 422 else 400)

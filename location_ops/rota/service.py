@@ -298,11 +298,10 @@ def add_change(*, db_session: Session, actor: User, visit_id: int, kind: str, on
                 raise RotaError(_("A visit can be moved by at most a month."))
     if change.new_starts_at is not None:
         _check_window(change.new_starts_at, change.new_ends_at)
-    db_session.add(change)
     try:
-        db_session.flush()
+        with db_session.begin_nested():
+            db_session.add(change)
     except IntegrityError:
-        db_session.rollback()
         raise RotaError(_("That date already has a change. Remove it first."), 409) from None
     if kind == ChangeKind.MOVED:
         # The talk requests follow their visit to its new time (and so does their retention).
@@ -464,11 +463,10 @@ def create_talk_request(*, db_session: Session, worker: User, visit_id: int, on_
         raise RotaError(_("This visit has already taken place. Choose a coming visit."), 409)
     talk = TalkRequest(worker_id=worker.id, visit_id=visit_id, on_date=on_date, topics=",".join(clean),
                        note=note, visit_ends_at=occurrence.ends_at, created_at=utcnow())
-    db_session.add(talk)
     try:
-        db_session.flush()
+        with db_session.begin_nested():
+            db_session.add(talk)
     except IntegrityError:
-        db_session.rollback()
         raise RotaError(_("You already asked for a talk at this visit."), 409) from None
     # Ids only: never the note, never the pseudonym.
     log.info("talk request %d for visit %d", talk.id, visit_id)
