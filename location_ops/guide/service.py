@@ -104,7 +104,8 @@ def search(*, db_session: Session, text: str = "", category: str = "", language:
                 service.name, service.description_nl, service.description_en,
                 *(_(CATEGORIES[code]) for code in service.category_codes if code in CATEGORIES),
             ]).casefold()
-            if not all(word in haystack for word in words):
+            # A search word matches the start of a word ("schuld" finds "schulden", "sti" not "questions").
+            if not all(re.search(r"\b" + re.escape(word), haystack) for word in words):
                 continue
         found.append(service)
     return found
