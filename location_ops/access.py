@@ -27,8 +27,10 @@ class Rule:
 
 
 PUBLIC = Rule("public", frozenset(), public=True)
-#: Any logged-in user: their own account, language, logout, start page.
-SIGNED_IN = Rule("signed_in", ALL_ROLES, during_enrolment=True)
+#: Any logged-in user: their own account, language, start page.
+SIGNED_IN = Rule("signed_in", ALL_ROLES)
+#: What a user whose role needs MFA may still reach before setting it up: enrolment and logout.
+MFA_ENROLMENT = Rule("mfa_enrolment", ALL_ROLES, during_enrolment=True)
 
 ROOM_AVAILABILITY = Rule("room_availability", frozenset({Role.WORKER, Role.HOST, Role.OPERATOR}))
 BOOKINGS = Rule("bookings", frozenset({Role.WORKER, Role.HOST, Role.OPERATOR}))

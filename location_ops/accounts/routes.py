@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from location_ops import i18n, nav
-from location_ops.access import ADMIN, PUBLIC, SIGNED_IN
+from location_ops.access import ADMIN, MFA_ENROLMENT, PUBLIC, SIGNED_IN
 from location_ops.accounts import service
 from location_ops.accounts.deps import SESSION_COOKIE, CurrentPrincipal, allow
 from location_ops.accounts.models import Role, User
@@ -150,7 +150,7 @@ def mfa_submit(
     return response
 
 
-@router.post("/logout", dependencies=[allow(SIGNED_IN)])
+@router.post("/logout", dependencies=[allow(MFA_ENROLMENT)])
 def logout(request: Request, db_session: SessionDep, principal: CurrentPrincipal):
     service.end_session(db_session=db_session, auth_session=principal.auth_session)
     audit(db_session=db_session, action="logout", actor_id=principal.id, address=client_address(request))
@@ -194,7 +194,7 @@ def _mfa_context(request: Request, user: User) -> dict:
             "mfa_required": service.mfa_required(user)}
 
 
-@router.get("/account/mfa", dependencies=[allow(SIGNED_IN)])
+@router.get("/account/mfa", dependencies=[allow(MFA_ENROLMENT)])
 def mfa_enrol_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal):
     user = principal.user
     if user.mfa_enabled:
@@ -205,7 +205,7 @@ def mfa_enrol_page(request: Request, db_session: SessionDep, principal: CurrentP
     return render(request, "accounts/mfa_enrol.html", _mfa_context(request, user))
 
 
-@router.post("/account/mfa", dependencies=[allow(SIGNED_IN)])
+@router.post("/account/mfa", dependencies=[allow(MFA_ENROLMENT)])
 def mfa_enrol_confirm(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
                       code: Annotated[str, Form(max_length=100)] = ""):
     user = principal.user
@@ -284,7 +284,10 @@ def users_change_role(db_session: SessionDep, principal: CurrentPrincipal, user_
 @router.post("/admin/users/{user_id}/mfa-reset", dependencies=[allow(ADMIN)])
 def users_reset_mfa(db_session: SessionDep, principal: CurrentPrincipal, user_id: int):
     user = _user_or_404(db_session, user_id)
-    service.disable_mfa(db_session=db_session, user=user, actor_id=principal.id)
+    try:
+        service.disable_mfa(db_session=db_session, user=user, actor_id=principal.id)
+    except service.AccountError as exc:
+        raise HTTPException(400, str(exc)) from None
     service.end_all_sessions(db_session=db_session, user_id=user.id)
     db_session.commit()
     return RedirectResponse("/admin/users", status_code=303)

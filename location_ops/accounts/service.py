@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import math
 import secrets
 from dataclasses import dataclass
@@ -346,6 +347,7 @@ def begin_mfa_enrolment(*, db_session: Session, user: User) -> str:
     if user.mfa_enabled:
         raise AccountError(_("Two-step login is already on."))
     user.mfa_secret = pyotp.random_base32()
+    user.mfa_last_step = None
     return user.mfa_secret
 
 
@@ -354,13 +356,28 @@ def provisioning_uri(user: User, settings: Settings) -> str:
 
 
 def verify_totp(user: User, code: str) -> bool:
-    """Check a six-digit code, allowing one step of clock drift either way."""
+    """Check a six-digit code, allowing one step of clock drift either way, and use it up.
+
+    A code is accepted once: the step it belongs to is remembered on the user (the
+    caller commits), and that step or an older one is refused afterwards, so a code
+    seen over a shoulder cannot be replayed within its 90 seconds.
+    """
     if not user.mfa_secret:
         return False
     code = code.replace(" ", "").strip()
     if not (code.isdigit() and len(code) == 6):
         return False
-    return pyotp.TOTP(user.mfa_secret).verify(code, for_time=utcnow(), valid_window=1)
+    totp = pyotp.TOTP(user.mfa_secret)
+    now = utcnow()
+    current = totp.timecode(now)
+    for offset in (-1, 0, 1):
+        step = current + offset
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            if user.mfa_last_step is not None and step <= user.mfa_last_step:
+                return False
+            user.mfa_last_step = step
+            return True
+    return False
 
 
 def confirm_mfa_enrolment(*, db_session: Session, user: User, code: str) -> None:
@@ -378,4 +395,5 @@ def disable_mfa(*, db_session: Session, user: User, actor_id: int) -> None:
         raise AccountError(_("Your role requires two-step login; it cannot be turned off."))
     user.mfa_enabled = False
     user.mfa_secret = None
+    user.mfa_last_step = None
     audit(db_session=db_session, action="mfa.disable", actor_id=actor_id, target_type="user", target_id=user.id)

@@ -17,7 +17,7 @@ def read(app, fn: Callable) -> T:
     """Run ``fn(db_session)`` in its own short transaction (SQLite holds a write lock per transaction)."""
     with app.state.sessionmaker() as db_session:
         result = fn(db_session)
-        db_session.rollback()
+        db_session.commit()  # read only; commit keeps loaded objects usable (no expiry)
         return result
 
 
