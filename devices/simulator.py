@@ -80,7 +80,7 @@ def publish(url: str, messages: list[tuple[str, bytes, bool]], timeout: float = 
     from location_ops.alarms.bridge import broker_address
 
     host, port, username, password = broker_address(url)
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
     if username:
         client.username_pw_set(username, password)
     client.connect(host, port, keepalive=30)

@@ -41,6 +41,8 @@ def demo_settings(settings: Settings, port: int) -> Settings:
         "database_url": f"sqlite:///{var_dir / 'demo.db'}",
         "mqtt_url": f"mqtt://127.0.0.1:{settings.demo_mqtt_port}",
         "port": port,
+        "device_simulator": True,  # a "simulate press" button per device (alarms)
+        "mqtt_version": 3,  # amqtt speaks MQTT 3.1.1 only
     })
 
 

@@ -119,8 +119,13 @@ class Bridge:
         """Connect and ingest until stopped or the lock is lost; paho reconnects with backoff."""
         settings = self.settings
         host, port, username, password = broker_address(settings.mqtt_url)
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5,
-                             manual_ack=True)
+        v5 = settings.mqtt_version == 5
+        if v5:
+            client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5,
+                                 manual_ack=True)
+        else:
+            client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv311,
+                                 clean_session=False, manual_ack=True)
         if username:
             client.username_pw_set(username, password)
         client.reconnect_delay_set(settings.bridge_reconnect_min_seconds, settings.bridge_reconnect_max_seconds)
@@ -129,10 +134,13 @@ class Bridge:
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         client.on_subscribe = self._on_subscribe
-        properties = Properties(PacketTypes.CONNECT)
-        properties.SessionExpiryInterval = settings.mqtt_session_expiry_seconds
-        client.connect_async(host, port, keepalive=settings.mqtt_keepalive_seconds, clean_start=False,
-                             properties=properties)
+        if v5:
+            properties = Properties(PacketTypes.CONNECT)
+            properties.SessionExpiryInterval = settings.mqtt_session_expiry_seconds
+            client.connect_async(host, port, keepalive=settings.mqtt_keepalive_seconds, clean_start=False,
+                                 properties=properties)
+        else:
+            client.connect_async(host, port, keepalive=settings.mqtt_keepalive_seconds)
         self._client = client
         client.loop_start()
         try:
@@ -192,8 +200,10 @@ class Bridge:
         if reason_code.is_failure:
             log.warning("broker refused the bridge: %s", reason_code)
             return
-        options = SubscribeOptions(qos=1)
-        client.subscribe([(topic, options) for topic in decoders.subscriptions(self.site)])
+        if self.settings.mqtt_version == 5:
+            client.subscribe([(topic, SubscribeOptions(qos=1)) for topic in decoders.subscriptions(self.site)])
+        else:
+            client.subscribe([(topic, 1) for topic in decoders.subscriptions(self.site)])
         log.info("bridge connected to the broker as %s", self.client_id)
 
     def _on_subscribe(self, _client, _userdata, _mid, reason_codes, _properties) -> None:
@@ -275,7 +285,7 @@ class Bridge:
 def publish_once(url: str, topic: str, payload: bytes, *, retain: bool = False, timeout: float = 5) -> bool:
     """Connect, publish at QoS 1, wait for the broker's ack, disconnect."""
     host, port, username, password = broker_address(url)
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
     if username:
         client.username_pw_set(username, password)
     try:
