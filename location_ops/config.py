@@ -111,6 +111,11 @@ class Settings(BaseSettings):
         description="How long the broker keeps the bridge's session (and queued presses) while the "
         "app is down.",
     )
+    mqtt_version: int = Field(
+        default=5,
+        description="MQTT protocol of the bridge: 5 (session expiry, default) or 3 for MQTT 3.1.1 "
+        "(clean_session off), for brokers without MQTT 5 such as the demo's embedded amqtt.",
+    )
     mqtt_keepalive_seconds: int = Field(
         default=5, description="MQTT keepalive of the bridge; a dead broker is noticed within 1.5x this."
     )
