@@ -1,0 +1,62 @@
+"""A press over MQTT turns the host's screen red without a reload; acknowledge, then resolve."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from location_ops.alarms import service
+from location_ops.alarms.models import Alarm
+from location_ops.clock import utcnow
+from location_ops.rooms.models import Room
+from tests.alarms.conftest import publish
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import TABLET, browser_login, screenshot
+
+
+@pytest.fixture
+def settings(settings, mosquitto):
+    return settings.model_copy(update={"mqtt_url": mosquitto.url, "mqtt_client_id": f"lo-e2e-{uuid.uuid4().hex[:8]}",
+                                       "site": f"e{uuid.uuid4().hex[:6]}"})
+
+
+def test_press_turns_host_screen_red_then_acknowledge_and_resolve(app, live_server, new_page, make_user, mosquitto,
+                                                                  backend):
+    with app.state.sessionmaker() as db_session:
+        room = Room(number=3, name="Room 3", active=True)
+        db_session.add(room)
+        db_session.flush()
+        service.register_device(db_session=db_session, family="zigbee2mqtt", device_id="panic_room_3",
+                                room_id=room.id, label="bed", now=utcnow())
+        db_session.commit()
+    host = make_user("host")
+    page = new_page(TABLET)
+    browser_login(page, host.username, PASSWORD)
+    page.goto("/alarms")
+    page.wait_for_selector("#alarm-banner [data-bridge=connected]", state="attached")
+    assert page.is_visible("#alarm-sound-warning"), "sound is not armed until the host taps"
+    page.click("#alarm-arm")
+    page.wait_for_selector("#alarm-sound-warning", state="hidden")
+    screenshot(page, f"alarm-board-armed-{backend}")
+
+    publish(mosquitto.url, ("zigbee2mqtt/panic_room_3", '{"action":"single","battery":91,"linkquality":120}', False))
+    page.wait_for_selector("#alarm-banner .alarm-raised")
+    assert "Room 3" in page.inner_text("#alarm-banner .alarm-raised .alarm-title")
+    assert "alarm-active" in page.get_attribute("body", "class")
+    color = page.eval_on_selector("#alarm-banner .alarm-raised", "e => getComputedStyle(e).position")
+    assert color == "fixed", "the unacknowledged alarm covers the screen"
+    screenshot(page, f"alarm-board-raised-{backend}")
+
+    page.click("#alarm-banner .alarm-ack")
+    page.wait_for_selector("#alarm-banner .alarm-acknowledged")
+    assert "alarm-active" not in (page.get_attribute("body", "class") or ""), "acknowledging silences this screen"
+    screenshot(page, f"alarm-board-acknowledged-{backend}")
+
+    page.select_option("#alarm-banner select[name=resolution]", "handled")
+    page.click("#alarm-banner .alarm-resolve-button")
+    page.wait_for_selector("#alarm-banner [data-alarm-id]", state="detached")
+    with app.state.sessionmaker() as db_session:
+        alarm = db_session.scalars(select(Alarm)).unique().one()
+        assert (alarm.state, alarm.resolution, alarm.acknowledged_by_id) == ("resolved", "handled", host.id)
