@@ -79,8 +79,11 @@ def test_worker_asks_for_a_talk_and_withdraws_it_then_filters_the_guide(app, liv
     assert _talk_count(app) == 0
 
     page.goto("/guide")
+    page.wait_for_function("window.htmx !== undefined && document.body.hasAttribute('hx-headers')")
     assert page.locator(".guide-entry").count() == 12
-    page.select_option("#guide-category", "addiction")
+    with page.expect_response(lambda response: "category=addiction" in response.url) as swapped:
+        page.select_option("#guide-category", "addiction")
+    assert swapped.value.status == 200
     page.wait_for_function("document.querySelectorAll('.guide-entry').length < 12")
     names = page.locator(".guide-entry h2").all_inner_texts()
     assert "Jellinek" in names and "Moviera" not in names
@@ -90,3 +93,30 @@ def test_worker_asks_for_a_talk_and_withdraws_it_then_filters_the_guide(app, liv
     page.locator("#refer-violence summary").click()
     assert "Veilig Thuis" in page.locator("#refer-violence").inner_text()
     screenshot(page, "guide-phone-refer")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_caseworker_plans_and_cancels_a_visit_on_a_tablet(app, live_server, new_page, make_user):
+    from tests.e2e.conftest import TABLET
+
+    make_user("caseworker", "joost-cw")
+    page = new_page(TABLET, locale="en-GB")
+    browser_login(page, "joost-cw", PASSWORD)
+    page.goto("/rota/manage")
+    tomorrow = local_today() + dt.timedelta(days=1)
+    page.select_option("#visit-form select[name=weekday]", str(tomorrow.weekday()))
+    page.fill("#visit-form input[name=organisation]", "Belle")
+    page.click("#visit-form button[type=submit]")
+    page.wait_for_selector("[data-visit-id]")
+    page.click("details.rota-change summary")
+    page.select_option("details.rota-change select[name=kind]", "cancelled")
+    page.fill("details.rota-change input[name=on_date]", tomorrow.isoformat())
+    page.fill("details.rota-change input[name=reason]", "Training day")
+    screenshot(page, "rota-tablet-manage")
+    page.click("details.rota-change button[type=submit]")
+    page.wait_for_selector(".badge-cancelled")
+    page.goto("/rota")
+    cancelled = page.locator(".rota-visit.is-cancelled").first
+    assert "Training day" in cancelled.inner_text()
+    assert page.locator(".rota-visit").count() == 2  # tomorrow (cancelled) and a week later
+    screenshot(page, "rota-tablet-week")
