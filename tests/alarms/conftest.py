@@ -121,6 +121,7 @@ class LiveApp:
 
         from tests.services import free_port
 
+        self.app = app
         self.port = free_port()
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
                                                     timeout_graceful_shutdown=2))
@@ -138,5 +139,6 @@ class LiveApp:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.app.state.hub.close()  # end the SSE streams so uvicorn need not wait for them
         self.server.should_exit = True
         self.thread.join(timeout=15)
