@@ -15,13 +15,13 @@ from location_ops.db import SessionDep
 from location_ops.guide import service
 from location_ops.guide.models import HelpService
 from location_ops.guide.schemas import GuideOut, HelpServiceOut, ReferralOut
-from location_ops.i18n import _
+from location_ops.i18n import _, lazy
 from location_ops.web import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["guide"])
 
-nav.add("/guide", "Help guide", GUIDE, order=45)
+nav.add("/guide", lazy("Help guide"), GUIDE, order=45)
 
 EDITORS = {Role.OPERATOR, Role.CASEWORKER}
 

@@ -14,7 +14,7 @@ from location_ops.accounts.deps import CurrentPrincipal, allow
 from location_ops.accounts.models import Role, User
 from location_ops.clock import local_today, utcnow
 from location_ops.db import SessionDep
-from location_ops.i18n import _
+from location_ops.i18n import _, lazy
 from location_ops.rota import service
 from location_ops.rota.models import TalkRequest
 from location_ops.rota.schemas import CaseworkerOut, OccurrenceOut, TalkRequestIn, TalkRequestOut, WeekOut
@@ -23,9 +23,9 @@ from location_ops.web import render, templates
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["rota"])
 
-nav.add("/rota", "Visits", ROTA, order=40)
-nav.add("/rota/talks", "Talk requests", TALK_REQUESTS, order=41)
-nav.add("/rota/manage", "Plan visits", ROTA_EDIT, order=42)
+nav.add("/rota", lazy("Visits"), ROTA, order=40)
+nav.add("/rota/talks", lazy("Talk requests"), TALK_REQUESTS, order=41)
+nav.add("/rota/manage", lazy("Plan visits"), ROTA_EDIT, order=42)
 
 
 def _fail(exc: service.RotaError, *, api_call: bool = False) -> HTTPException:

@@ -121,3 +121,23 @@ def test_a_bad_week_is_a_sentence(week):
 def test_iso_week_parsing_and_labels():
     assert service.parse_week("2026-W53") == dt.date(2026, 12, 28)
     assert service.week_label(dt.date(2027, 1, 1)) == "2026-W53"
+
+
+def test_stopping_a_visit_removes_coming_dates_and_their_talk_requests(db, make_user):
+    clock.freeze(dt.datetime(2026, 10, 14, 8, tzinfo=UTC))  # a Wednesday
+    caseworker, visit = _visit(db, make_user, weekday=4)
+    worker = db.get(User, make_user("worker").id)
+    talk = service.create_talk_request(db_session=db, worker=worker, visit_id=visit.id,
+                                       on_date=dt.date(2026, 10, 16), topics=["health"])
+    db.commit()
+    talk_id = talk.id
+    service.end_visit(db_session=db, actor=caseworker, visit_id=visit.id)
+    db.commit()
+    assert service.occurrences(db_session=db, first=dt.date(2026, 10, 14), last=dt.date(2026, 11, 30)) == []
+    assert [o.day for o in service.occurrences(db_session=db, first=dt.date(2026, 10, 5),
+                                               last=dt.date(2026, 10, 13))] == [dt.date(2026, 10, 9)]
+    assert service.talk_requests_for(db_session=db, user=worker) == []
+    from location_ops.rota.models import TalkRequest
+
+    assert db.get(TalkRequest, talk_id) is None
+    db.rollback()
