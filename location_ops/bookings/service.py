@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from location_ops.accounts.models import Role, User
@@ -85,23 +85,52 @@ def _room(db_session: Session, room_id: int) -> Room:
     return room
 
 
+#: PostgreSQL: two concurrent inserts that each wait for the other's exclusion check.
+DEADLOCK = "40P01"
+DEADLOCK_RETRIES = 5
+
+
 def _insert(db_session: Session, booking: Booking, room: Room) -> Booking:
-    """Insert; the database refuses an overlap, which becomes a BookingConflict."""
-    try:
-        with db_session.begin_nested():
-            db_session.add(booking)
-            db_session.flush()
-    except IntegrityError as exc:
-        text = str(exc.orig)
-        if WORKER_OVERLAP in text:
-            raise BookingConflict(_("You already have a room booked at that time. "
-                                    "One room per person at a time.")) from None
-        if ROOM_OVERLAP in text:
-            raise BookingConflict(_("Room %(n)d is already taken for that time. Choose another room or shift.")
-                                  % {"n": room.number}) from None
-        raise
+    """Insert; the database refuses an overlap, which becomes a BookingConflict.
+
+    On PostgreSQL two racing inserts can each wait for the other's uncommitted row
+    (room constraint one way, worker constraint the other): a deadlock, which
+    PostgreSQL breaks by failing one of them. The row locks below prevent that; should
+    one happen anyway, retrying inside the savepoint meets the winner's committed row
+    and ends in a clean refusal (or success).
+    """
+    # Queue racing inserts for the same room or worker behind each other (always room
+    # first, then worker: one order, no deadlock). This decides nothing: the
+    # constraint does; it only spares PostgreSQL a deadlock to detect (1 s each).
+    # SQLite ignores it: writers are serialised there already.
+    db_session.execute(select(Room.id).where(Room.id == booking.room_id).with_for_update(key_share=True))
+    db_session.execute(select(User.id).where(User.id == booking.worker_id).with_for_update(key_share=True))
+    fields = {column.key: getattr(booking, column.key) for column in Booking.__table__.columns if column.key != "id"}
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        try:
+            with db_session.begin_nested():
+                db_session.add(booking)
+                db_session.flush()
+            break
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != DEADLOCK or attempt == DEADLOCK_RETRIES:
+                raise
+            booking = Booking(**fields)
+        except IntegrityError as exc:
+            _raise_conflict(exc, room)
     log.info("booking %s created: room %s, worker %s", booking.id, booking.room_id, booking.worker_id)
     return booking
+
+
+def _raise_conflict(exc: IntegrityError, room: Room) -> None:
+    text = str(exc.orig)
+    if WORKER_OVERLAP in text:
+        raise BookingConflict(_("You already have a room booked at that time. "
+                                "One room per person at a time.")) from None
+    if ROOM_OVERLAP in text:
+        raise BookingConflict(_("Room %(n)d is already taken for that time. Choose another room or shift.")
+                              % {"n": room.number}) from None
+    raise exc
 
 
 def book(*, db_session: Session, settings: Settings, worker: User, room_id: int, day: dt.date, shift: str,

@@ -1,0 +1,82 @@
+"""Rentals fixtures: rooms, the default shifts, workers with contracts, a frozen clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy.orm import Session
+
+from location_ops.accounts import service as accounts_service
+from location_ops.accounts.models import Role, User
+from location_ops.clock import LOCAL_TZ, clock, utcnow
+from location_ops.contracts import service as contracts_service
+from location_ops.contracts.models import ContractStatus
+from location_ops.rooms import service as rooms_service
+from location_ops.rooms.models import Room
+
+#: A Tuesday morning at the location; tests move the clock from here.
+NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=LOCAL_TZ)
+TODAY = NOW.date()
+TOMORROW = TODAY + dt.timedelta(days=1)
+_HASH: dict[str, str] = {}
+
+
+@dataclass
+class Rentals:
+    """Arrange rentals state through the services, in the app's own database."""
+
+    app: object
+    settings: object
+
+    def session(self) -> Session:
+        return self.app.state.sessionmaker()
+
+    def rooms(self, count: int = 3) -> list[Room]:
+        with self.session() as db_session:
+            rooms = [rooms_service.create_room(db_session=db_session, settings=self.settings, number=n)
+                     for n in range(1, count + 1)]
+            rooms_service.ensure_default_shifts(db_session=db_session)
+            db_session.commit()
+            return rooms
+
+    def worker(self, username: str | None = None, *, contract: str | None = "active",
+               starts_on: dt.date = TODAY - dt.timedelta(days=10), ends_on: dt.date | None = None,
+               late_cancel_percent: int = 50, no_show_percent: int = 100) -> User:
+        """A worker (with a cheap fixed password hash) and, unless None, a contract in that state."""
+        from tests.conftest import PASSWORD
+
+        if "hash" not in _HASH:
+            _HASH["hash"] = accounts_service.hash_password(PASSWORD, self.settings)
+        name = username or f"w{uuid.uuid4().hex[:8]}"
+        with self.session() as db_session:
+            user = User(username=name, username_key=name.lower(), role=Role.WORKER, password_hash=_HASH["hash"],
+                        mfa_enabled=False, active=True, created_at=utcnow())
+            db_session.add(user)
+            db_session.flush()
+            if contract is not None:
+                made = contracts_service.create_contract(
+                    db_session=db_session, worker=user, starts_on=starts_on, ends_on=ends_on,
+                    status=ContractStatus.ACTIVE if contract != "draft" else ContractStatus.DRAFT,
+                    late_cancel_percent=late_cancel_percent, no_show_percent=no_show_percent)
+                if contract in ("suspended", "ended"):
+                    contracts_service.change_status(db_session=db_session, contract=made,
+                                                    status=ContractStatus(contract))
+            db_session.commit()
+            return user
+
+    def token(self, user: User) -> dict:
+        with self.session() as db_session:
+            token, _auth = accounts_service.start_session(db_session=db_session, settings=self.settings,
+                                                          user=db_session.get(User, user.id), kind="api",
+                                                          mfa_passed=True)
+            db_session.commit()
+        return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def rentals(app, settings) -> Rentals:
+    clock.freeze(NOW)
+    return Rentals(app, settings)
