@@ -191,6 +191,19 @@ class Settings(BaseSettings):
         description="ISO weekday (1 = Monday) by whose daily due time the weekly deep clean is due.",
     )
 
+    # --- reception ---
+    reception_late_minutes: int = Field(
+        default=15,
+        description="A check-in this many minutes after the booking's start is marked late; a check-out "
+        "this much before or after its end is marked early or late.",
+    )
+    reception_visitor_retention_days: int = Field(
+        default=30, description="Visitor entries of the reception log are deleted after this many days."
+    )
+    reception_log_retention_days: int = Field(
+        default=365, description="Other reception log entries and host shifts are deleted after this many days."
+    )
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

@@ -1,0 +1,323 @@
+"""Reception pages (the live board, check-in/out, the log, shift handover) and the log API.
+
+There is no route that changes or deletes a log entry: a correction is a new entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse
+
+from location_ops import nav
+from location_ops.access import RECEPTION_READ, RECEPTION_WRITE
+from location_ops.accounts.deps import CurrentPrincipal, Principal
+from location_ops.accounts.deps import allow
+from location_ops.accounts.models import Role
+from location_ops.alarms import service as alarms_service
+from location_ops.clock import local_today, utcnow
+from location_ops.db import SessionDep
+from location_ops.i18n import _
+from location_ops.reception import service
+from location_ops.reception.models import MANUAL_KINDS, EntryKind
+from location_ops.reception.schemas import LogEntryIn, LogEntryOut
+from location_ops.rooms import service as rooms_service
+from location_ops.web import is_htmx, render
+
+router = APIRouter(include_in_schema=False)
+api = APIRouter(tags=["reception"])
+
+nav.add("/reception", "Board", RECEPTION_READ, 10)
+nav.add("/reception/log", "Reception log", RECEPTION_READ, 12)
+
+
+def _fail(error: service.ReceptionError):
+    raise HTTPException(error.status, str(error)) from None
+
+
+def _hub(request: Request):
+    return request.app.state.hub
+
+
+def _settings(request: Request):
+    return request.app.state.settings
+
+
+def _parse_day(value: str | None) -> dt.date:
+    if not value:
+        return local_today()
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise HTTPException(400, _("'%(value)s' is not a date; write it as YYYY-MM-DD.")
+                            % {"value": value[:20]}) from None
+
+
+def _parse_room(value: str | None) -> int | None:
+    if value is None or value.strip() == "":
+        return None
+    if not value.strip().isdigit():
+        raise HTTPException(400, _("Choose a room from the list."))
+    return int(value)
+
+
+# --- the board -------------------------------------------------------------------------------
+
+
+def _board_context(request: Request, db_session, principal: Principal, **extra) -> dict:
+    board = service.board(db_session=db_session, settings=_settings(request), now=utcnow())
+    db_session.commit()
+    return {"board": board, "can_write": principal.role == Role.HOST, "states": service.TileState,
+            "title_of": alarms_service.alarm_title, **extra}
+
+
+@router.get("/reception", dependencies=[allow(RECEPTION_READ)])
+def board_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal):
+    return render(request, "reception/board.html", _board_context(request, db_session, principal))
+
+
+@router.get("/reception/board", dependencies=[allow(RECEPTION_READ)])
+def board_partial(request: Request, db_session: SessionDep, principal: CurrentPrincipal):
+    """The board alone: what the page includes and what the live screen re-fetches."""
+    return render(request, "reception/_board.html", _board_context(request, db_session, principal))
+
+
+def _sheet_error(request: Request, error: service.ReceptionError, title: str):
+    """An htmx action that failed: show the sentence in the sheet (the board stays); else an error page."""
+    if is_htmx(request):
+        response = render(request, "reception/_sheet_error.html", {"message": str(error), "title": title},
+                          status_code=error.status)
+        response.headers["HX-Retarget"] = "#sheet"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    _fail(error)
+
+
+def _after_action(request: Request, db_session, principal: Principal, message: str):
+    if is_htmx(request):
+        return render(request, "reception/_board_swap.html",
+                      _board_context(request, db_session, principal, flash=message))
+    return RedirectResponse("/reception", status_code=303)
+
+
+@router.get("/reception/bookings/{booking_id}/check-in", dependencies=[allow(RECEPTION_WRITE)])
+def check_in_sheet(request: Request, db_session: SessionDep, booking_id: int):
+    """The confirm step (the second tap): who, which room, early or late, the hygiene warning."""
+    try:
+        preview = service.check_in_preview(db_session=db_session, settings=_settings(request),
+                                           booking_id=booking_id, now=utcnow())
+    except service.ReceptionError as error:
+        return _sheet_error(request, error, _("Check in"))
+    db_session.commit()
+    template = "reception/_sheet_check_in.html" if is_htmx(request) else "reception/sheet_page.html"
+    return render(request, template, {"preview": preview, "sheet": "reception/_sheet_check_in.html"})
+
+
+@router.post("/reception/bookings/{booking_id}/check-in", dependencies=[allow(RECEPTION_WRITE)])
+def check_in_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, booking_id: int):
+    try:
+        arrival = service.check_in(db_session=db_session, settings=_settings(request), booking_id=booking_id,
+                                   host_id=principal.id, now=utcnow())
+    except service.ReceptionError as error:
+        return _sheet_error(request, error, _("Check in"))
+    db_session.commit()
+    service.announce(_hub(request), room_ids=[arrival.booking.room_id], entry=arrival.entry)
+    message = _("%(name)s checked in to room %(n)d.") % {"name": arrival.pseudonym, "n": arrival.room_number}
+    return _after_action(request, db_session, principal, message)
+
+
+@router.get("/reception/bookings/{booking_id}/check-out", dependencies=[allow(RECEPTION_WRITE)])
+def check_out_sheet(request: Request, db_session: SessionDep, booking_id: int):
+    try:
+        preview = service.check_out_preview(db_session=db_session, settings=_settings(request),
+                                            booking_id=booking_id, now=utcnow())
+    except service.ReceptionError as error:
+        return _sheet_error(request, error, _("Check out"))
+    db_session.commit()
+    context = {"preview": preview, "sheet": "reception/_sheet_check_out.html"}
+    template = "reception/_sheet_check_out.html" if is_htmx(request) else "reception/sheet_page.html"
+    return render(request, template, context)
+
+
+@router.post("/reception/bookings/{booking_id}/check-out", dependencies=[allow(RECEPTION_WRITE)])
+def check_out_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, booking_id: int):
+    try:
+        departure = service.check_out(db_session=db_session, settings=_settings(request), booking_id=booking_id,
+                                      host_id=principal.id, now=utcnow())
+    except service.ReceptionError as error:
+        return _sheet_error(request, error, _("Check out"))
+    db_session.commit()
+    service.announce(_hub(request), room_ids=[departure.booking.room_id], entry=departure.entry)
+    message = _("%(name)s checked out of room %(n)d; the room needs cleaning.") % {
+        "name": departure.pseudonym, "n": departure.room_number}
+    return _after_action(request, db_session, principal, message)
+
+
+@router.get("/reception/rooms/{room_id}/give", dependencies=[allow(RECEPTION_WRITE)])
+def give_sheet(request: Request, db_session: SessionDep, room_id: int):
+    """Give a free room to a worker without a booking."""
+    try:
+        room = rooms_service.get_room(db_session=db_session, room_id=room_id)
+    except rooms_service.NotFound:
+        return _sheet_error(request, service.NotFound(_("This room does not exist.")), _("Give a room"))
+    db_session.commit()
+    context = {"room": room, "sheet": "reception/_sheet_give.html"}
+    template = "reception/_sheet_give.html" if is_htmx(request) else "reception/sheet_page.html"
+    return render(request, template, context)
+
+
+@router.post("/reception/rooms/{room_id}/give", dependencies=[allow(RECEPTION_WRITE)])
+def give_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: int,
+                pseudonym: Annotated[str, Form(max_length=64)] = ""):
+    try:
+        arrival = service.walk_in(db_session=db_session, settings=_settings(request), pseudonym=pseudonym,
+                                  room_id=room_id, host_id=principal.id, now=utcnow())
+    except service.ReceptionError as error:
+        return _sheet_error(request, error, _("Give a room"))
+    db_session.commit()
+    service.announce(_hub(request), room_ids=[room_id], entry=arrival.entry)
+    message = _("%(name)s checked in to room %(n)d.") % {"name": arrival.pseudonym, "n": arrival.room_number}
+    return _after_action(request, db_session, principal, message)
+
+
+# --- the log ---------------------------------------------------------------------------------
+
+
+def _log_context(request: Request, db_session, principal: Principal, day: dt.date, kind: str, room_id: int | None,
+                 **extra) -> dict:
+    try:
+        entries = service.list_entries(db_session=db_session, day=day, kind=kind or None, room_id=room_id)
+    except service.ReceptionError as error:
+        _fail(error)
+    rooms = rooms_service.list_rooms(db_session=db_session)
+    db_session.commit()
+    return {"entries": entries, "rooms": rooms, "day": day, "kind": kind, "room_id": room_id,
+            "kinds": list(EntryKind), "manual_kinds": MANUAL_KINDS, "can_write": principal.role == Role.HOST,
+            "previous_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
+            "today": local_today(), **extra}
+
+
+@router.get("/reception/log", dependencies=[allow(RECEPTION_READ)])
+def log_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
+             day: Annotated[str | None, Query(max_length=20)] = None,
+             kind: Annotated[str, Query(max_length=16)] = "", room: Annotated[str | None, Query(max_length=8)] = None):
+    context = _log_context(request, db_session, principal, _parse_day(day), kind, _parse_room(room))
+    return render(request, "reception/log.html", context)
+
+
+@router.get("/reception/log/report", dependencies=[allow(RECEPTION_READ)])
+def log_report(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
+               day: Annotated[str | None, Query(max_length=20)] = None):
+    """A printable day report of the log, oldest first."""
+    context = _log_context(request, db_session, principal, _parse_day(day), "", None)
+    context["entries"] = list(reversed(context["entries"]))
+    return render(request, "reception/report.html", context)
+
+
+@router.post("/reception/log", dependencies=[allow(RECEPTION_WRITE)])
+def log_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
+               kind: Annotated[str, Form(max_length=16)] = "", room: Annotated[str, Form(max_length=8)] = "",
+               text: Annotated[str, Form(max_length=2000)] = "",
+               corrects: Annotated[str, Form(max_length=12)] = ""):
+    corrects_id = int(corrects) if corrects.strip().isdigit() else None
+    try:
+        entry = service.add_entry(db_session=db_session, kind=kind, room_id=_parse_room(room), text=text,
+                                  author_id=principal.id, now=utcnow(), corrects_id=corrects_id)
+    except service.ReceptionError as error:
+        raise HTTPException(400 if error.status == 422 else error.status, str(error)) from None
+    db_session.commit()
+    service.announce(_hub(request), room_ids=[entry.room_id] if entry.room_id else [], entry=entry)
+    return RedirectResponse(f"/reception/log?added={entry.id}", status_code=303)
+
+
+@router.get("/reception/log/{entry_id}/correct", dependencies=[allow(RECEPTION_WRITE)])
+def correct_page(request: Request, db_session: SessionDep, entry_id: int):
+    try:
+        view = service.get_entry(db_session=db_session, entry_id=entry_id)
+    except service.ReceptionError as error:
+        _fail(error)
+    rooms = rooms_service.list_rooms(db_session=db_session)
+    db_session.commit()
+    return render(request, "reception/correct.html", {"view": view, "rooms": rooms})
+
+
+# --- shift handover --------------------------------------------------------------------------
+
+
+@router.get("/reception/shift", dependencies=[allow(RECEPTION_READ)])
+def shift_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal):
+    summary = service.handover(db_session=db_session, settings=_settings(request), now=utcnow())
+    shift = service.current_shift(db_session=db_session)
+    names = alarms_service.user_names(db_session=db_session, ids=[shift.host_id if shift else None])
+    db_session.commit()
+    return render(request, "reception/shift.html", {
+        "summary": summary, "shift": shift, "shift_host": names.get(shift.host_id) if shift else None,
+        "can_write": principal.role == Role.HOST, "title_of": alarms_service.alarm_title})
+
+
+@router.post("/reception/shift/start", dependencies=[allow(RECEPTION_WRITE)])
+def shift_start(request: Request, db_session: SessionDep, principal: CurrentPrincipal):
+    try:
+        service.start_shift(db_session=db_session, host_id=principal.id, now=utcnow())
+    except service.ReceptionError as error:
+        _fail(error)
+    db_session.commit()
+    return RedirectResponse("/reception", status_code=303)
+
+
+@router.post("/reception/shift/end", dependencies=[allow(RECEPTION_WRITE)])
+def shift_end(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
+              note: Annotated[str, Form(max_length=2000)] = ""):
+    try:
+        shift = service.end_shift(db_session=db_session, host_id=principal.id, note=note, now=utcnow())
+    except service.ReceptionError as error:
+        _fail(error)
+    entry_id = shift.handover_entry_id
+    db_session.commit()
+    _hub(request).publish("log", {"id": entry_id, "kind": EntryKind.HANDOVER.value, "room_id": None},
+                          audience=service.AUDIENCE)
+    return RedirectResponse("/reception/shift", status_code=303)
+
+
+# --- the log API -----------------------------------------------------------------------------
+
+
+@api.get("/log", response_model=list[LogEntryOut], dependencies=[allow(RECEPTION_READ)])
+def api_log(db_session: SessionDep, day: Annotated[str | None, Query(max_length=20)] = None,
+            kind: Annotated[str | None, Query(max_length=16)] = None, room_id: int | None = None,
+            limit: Annotated[int, Query(ge=1, le=1000)] = 200):
+    """Reception log entries, newest first; filter by local `day` (YYYY-MM-DD), `kind` and `room_id`."""
+    try:
+        parsed = dt.date.fromisoformat(day) if day else None
+    except ValueError:
+        raise HTTPException(422, _("'%(value)s' is not a date; write it as YYYY-MM-DD.") % {"value": day[:20]}) \
+            from None
+    try:
+        views = service.list_entries(db_session=db_session, day=parsed, kind=kind, room_id=room_id, limit=limit)
+    except service.ReceptionError as error:
+        _fail(error)
+    return [service.entry_json(view) for view in views]
+
+
+@api.post("/log", response_model=LogEntryOut, status_code=201, dependencies=[allow(RECEPTION_WRITE)])
+def api_log_add(request: Request, db_session: SessionDep, principal: CurrentPrincipal, body: LogEntryIn):
+    """Append an entry (visitor_in, visitor_out, incident, note, delivery) or a correction (`corrects_id`)."""
+    try:
+        entry = service.add_entry(db_session=db_session, kind=body.kind, room_id=body.room_id, text=body.text,
+                                  author_id=principal.id, now=utcnow(), corrects_id=body.corrects_id)
+    except service.ReceptionError as error:
+        _fail(error)
+    db_session.commit()
+    service.announce(_hub(request), room_ids=[entry.room_id] if entry.room_id else [], entry=entry)
+    return service.entry_json(service.get_entry(db_session=db_session, entry_id=entry.id))
+
+
+@api.get("/log/{entry_id}", response_model=LogEntryOut, dependencies=[allow(RECEPTION_READ)])
+def api_log_entry(db_session: SessionDep, entry_id: int):
+    try:
+        view = service.get_entry(db_session=db_session, entry_id=entry_id)
+    except service.ReceptionError as error:
+        _fail(error)
+    return service.entry_json(view)
