@@ -33,6 +33,8 @@ def _actor(principal: Principal) -> service.Actor:
 
 
 def _fail(exc: service.HygieneError):
+    """Answer a broken rule with its sentence. No rollback here: that would expire the principal the
+    error page still needs; closing the request's session discards whatever was not committed."""
     raise HTTPException(exc.status, str(exc)) from None
 
 
@@ -78,7 +80,6 @@ def round_start(request: Request, db_session: SessionDep, principal: CurrentPrin
                                             actor=_actor(principal), now=utcnow(),
                                             settings=request.app.state.settings)
     except service.HygieneError as exc:
-        db_session.rollback()
         _fail(exc)
     db_session.commit()
     _publish(request, hygiene_round)
@@ -93,7 +94,6 @@ def _load(request: Request, db_session, principal: Principal, room_id: int, roun
         return service.get_round(db_session=db_session, round_id=round_id, room_id=room_id, actor=_actor(principal),
                                  now=utcnow(), settings=request.app.state.settings)
     except service.HygieneError as exc:
-        db_session.rollback()
         _fail(exc)
 
 
@@ -109,9 +109,26 @@ def _round_context(db_session, hygiene_round: HygieneRound, **extra) -> dict:
 
 
 @router.get("/hygiene/rooms/{room_id}/rounds/{round_id}", dependencies=[allow(HYGIENE)])
-def round_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: int, round_id: int):
+def round_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: int, round_id: int,
+               problem: Annotated[str, Query(max_length=12)] = ""):
     hygiene_round = _load(request, db_session, principal, room_id, round_id)
-    return render(request, "hygiene/round.html", _round_context(db_session, hygiene_round))
+    return render(request, "hygiene/round.html", _round_context(
+        db_session, hygiene_round, problem_item=int(problem) if problem.isdigit() else None))
+
+
+@router.get("/hygiene/rooms/{room_id}/rounds/{round_id}/items/{item_id}/problem", dependencies=[allow(HYGIENE)])
+def round_item_problem(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: int,
+                       round_id: int, item_id: int):
+    """The item with its problem form open (note, out of service): the htmx swap of "Not in order"."""
+    hygiene_round = _load(request, db_session, principal, room_id, round_id)
+    item = next((item for item in hygiene_round.template.items if item.id == item_id), None)
+    if item is None:
+        raise HTTPException(404, _("That item is not on this round's checklist."))
+    if not is_htmx(request):
+        return RedirectResponse(f"/hygiene/rooms/{room_id}/rounds/{round_id}?problem={item_id}#item-{item_id}",
+                                status_code=303)
+    return render(request, "hygiene/_item.html", _round_context(db_session, hygiene_round, item=item,
+                                                                problem_item=item_id))
 
 
 @router.post("/hygiene/rooms/{room_id}/rounds/{round_id}/items/{item_id}", dependencies=[allow(HYGIENE)])
@@ -125,9 +142,9 @@ def round_item(request: Request, db_session: SessionDep, principal: CurrentPrinc
                             actor=_actor(principal), now=utcnow(), note=note, low_stock=_truthy(low_stock),
                             out_of_service=_truthy(out_of_service))
     except service.HygieneError as exc:
-        db_session.rollback()
         item = next((item for item in hygiene_round.template.items if item.id == item_id), None)
         if is_htmx(request) and item is not None and exc.status == 400:
+            db_session.rollback()
             db_session.refresh(hygiene_round)
             context = _round_context(db_session, hygiene_round, item=item, error=str(exc), draft_note=note,
                                      draft_failed=result == ItemResult.FAILED.value)
@@ -147,7 +164,6 @@ def round_pause(request: Request, db_session: SessionDep, principal: CurrentPrin
     try:
         service.pause_round(db_session=db_session, hygiene_round=hygiene_round, now=utcnow())
     except service.HygieneError as exc:
-        db_session.rollback()
         _fail(exc)
     db_session.commit()
     _publish(request, hygiene_round)
@@ -160,7 +176,6 @@ def round_resume(request: Request, db_session: SessionDep, principal: CurrentPri
     try:
         service.resume_round(db_session=db_session, hygiene_round=hygiene_round, now=utcnow())
     except service.HygieneError as exc:
-        db_session.rollback()
         _fail(exc)
     db_session.commit()
     _publish(request, hygiene_round)
@@ -175,8 +190,8 @@ def round_complete(request: Request, db_session: SessionDep, principal: CurrentP
         service.complete_round(db_session=db_session, hygiene_round=hygiene_round, actor=_actor(principal),
                                now=utcnow())
     except service.HygieneError as exc:
-        db_session.rollback()
         if exc.status == 400:
+            db_session.rollback()
             db_session.refresh(hygiene_round)
             return render(request, "hygiene/round.html", _round_context(db_session, hygiene_round, error=str(exc)),
                           status_code=400)
@@ -218,7 +233,6 @@ def room_back_in_service(request: Request, db_session: SessionDep, principal: Cu
     try:
         service.clear_hold(db_session=db_session, room_id=room_id, by_user_id=principal.id, now=utcnow())
     except service.HygieneError as exc:
-        db_session.rollback()
         _fail(exc)
     db_session.commit()
     request.app.state.hub.publish("room", {"room_id": room_id, "hygiene": True}, audience={Role.HOST, Role.OPERATOR})
@@ -240,7 +254,6 @@ def supplies_restocked(db_session: SessionDep, principal: CurrentPrincipal,
         service.restock(db_session=db_session, by_user_id=principal.id, now=utcnow(),
                         need_id=int(need_id) if need_id.isdigit() else None, item_key=item_key or None)
     except service.HygieneError as exc:
-        db_session.rollback()
         _fail(exc)
     db_session.commit()
     return RedirectResponse("/hygiene/supplies", status_code=303)
