@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import zlib
 from urllib.parse import unquote, urlsplit
 
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 
 #: How often the ingesting process refreshes its status row and checks its lock.
 HEARTBEAT_SECONDS = 5.0
+#: A device's heartbeats are stored at most this often (unless its battery changes).
+HEARTBEAT_STORE_SECONDS = 30.0
 
 
 def broker_address(url: str) -> tuple[str, int, str | None, str | None]:
@@ -63,6 +66,8 @@ class Bridge:
         self._lock_connection = None
         self._publish_lock = threading.Lock()
         self._last_reported: bool | None = None
+        #: (family, device_id) -> (monotonic time of the last stored heartbeat, battery then).
+        self._heartbeats: dict[tuple[str, str], tuple[float, int | None]] = {}
 
     # --- state seen by /readyz and the screens ---
     @property
@@ -238,6 +243,15 @@ class Bridge:
                 log.warning("malformed message on %s (%s); %d so far", message.topic[:200], decoded.reason,
                             self.malformed_count)
             return
+        if decoded.kind == decoders.HEARTBEAT and not decoded.retained:
+            # Store a heartbeat at most every HEARTBEAT_STORE_SECONDS per device unless the battery
+            # changed: supervision works in minutes and hours, and a chatty device must not load the database.
+            key = (decoded.family, decoded.device_id)
+            last = self._heartbeats.get(key)
+            now = time.monotonic()
+            if last is not None and now - last[0] < HEARTBEAT_STORE_SECONDS and decoded.battery in (None, last[1]):
+                return
+            self._heartbeats[key] = (now, decoded.battery if decoded.battery is not None else (last or (0, None))[1])
         with self.sessionmaker() as db_session:
             result = service.ingest(db_session=db_session, message=decoded, now=utcnow())
             db_session.commit()

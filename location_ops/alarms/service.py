@@ -198,7 +198,7 @@ def ingest(*, db_session: Session, message: DeviceMessage, now: dt.datetime) -> 
     """Apply one decoded device message to the database (the caller commits)."""
     device = _device_for_message(db_session=db_session, family=message.family, device_id=message.device_id, now=now)
     result = Ingested(device=device)
-    was_online = device.online
+    was_online, was_battery = device.online, device.battery
     if not message.retained:
         device.last_seen_at = now
         if message.kind != decoders.OFFLINE:
@@ -211,7 +211,7 @@ def ingest(*, db_session: Session, message: DeviceMessage, now: dt.datetime) -> 
             device.recent_counters = ""  # a rebooted device restarts its counter
     elif message.kind == decoders.OFFLINE:
         device.online = False
-    result.device_changed = device.online != was_online or message.battery is not None
+    result.device_changed = device.online != was_online or device.battery != was_battery
     if message.kind not in (decoders.PRESS, decoders.TEST) or message.retained:
         db_session.flush()
         return result
