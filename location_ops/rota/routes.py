@@ -126,7 +126,7 @@ def _talk_form(request: Request, db_session, principal, visit_id: int, on_date: 
         raise HTTPException(404, _("There is no visit on that date."))
     return render(request, "rota/talk_form.html", {
         "occurrence": occurrence, "topics": service.TOPICS, "chosen": chosen or [], "note": note,
-        "error": error, "note_max": service.NOTE_MAX,
+        "error": error, "note_max": service.NOTE_MAX, "now": utcnow(),
     }, status_code=status_code)
 
 
@@ -140,7 +140,15 @@ def _parse_date_or_400(text: str, field: str) -> dt.date:
 @router.get("/rota/talk", dependencies=[allow(TALK_REQUESTS)])
 def talk_form_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
                    visit: int, date: Annotated[str, Query(max_length=20)]):
-    return _talk_form(request, db_session, principal, visit, _parse_date_or_400(date, "date"))
+    on_date = _parse_date_or_400(date, "date")
+    occurrence = service.find_occurrence(db_session=db_session, visit_id=visit, on_date=on_date)
+    if occurrence is not None and occurrence.cancelled:
+        return _talk_form(request, db_session, principal, visit, on_date, status_code=409,
+                          error=_("This visit is cancelled. Choose another visit."))
+    if occurrence is not None and occurrence.is_past(utcnow()):
+        return _talk_form(request, db_session, principal, visit, on_date, status_code=409,
+                          error=_("This visit has already taken place. Choose a coming visit."))
+    return _talk_form(request, db_session, principal, visit, on_date)
 
 
 @router.post("/rota/talks", dependencies=[allow(TALK_REQUESTS)])
