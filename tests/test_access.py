@@ -146,7 +146,11 @@ def test_route_role_walk(server):
             for method in sorted(endpoint.route.methods - {"HEAD"}):
                 if method == "POST" and path == "/logout":
                     continue  # would end the session the walk goes on with
-                response = _call(http, method, path)
+                try:
+                    response = _call(http, method, path)
+                except httpx.TransportError as error:
+                    failures.append(f"{role or 'anonymous'} {method} {path}: connection failed ({error!r})")
+                    continue
                 streaming = response.headers.get("content-type", "").startswith("text/event-stream")
                 status, body = response.status_code, "" if streaming else response.text
                 label = f"{role or 'anonymous'} {method} {path} [{rule.name}] -> {status}"
