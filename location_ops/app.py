@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from urllib.parse import quote, urlsplit
 
@@ -111,16 +112,21 @@ def _install_middleware(app: FastAPI) -> None:
         if new_csrf and not is_api(request) and not request.url.path.startswith("/static/"):
             response.set_cookie(CSRF_COOKIE, request.state.anon_csrf, httponly=True, samesite="lax",
                                 secure=settings.secure_cookies, path="/")
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["Referrer-Policy"] = "no-referrer"
-        headers["X-Frame-Options"] = "DENY"
-        if not request.url.path.startswith("/static/"):
-            headers["Cache-Control"] = "no-store"
-        if settings.secure_cookies:
-            headers["Strict-Transport-Security"] = "max-age=31536000"
-        return response
+        return secure_headers(request, response)
+
+
+def secure_headers(request: Request, response: Response) -> Response:
+    """Set the security headers (CSP, nosniff, no referrer, no framing, no caching)."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["X-Frame-Options"] = "DENY"
+    if not request.url.path.startswith("/static/"):
+        headers["Cache-Control"] = "no-store"
+    if request.app.state.settings.secure_cookies:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    return response
 
 
 def _problem(request: Request, status: int, message: str) -> Response:
@@ -183,6 +189,15 @@ def _install_error_handlers(app: FastAPI) -> None:
         status = 422 if is_api(request) else 400
         return _problem(request, status, validation_sentence(exc))
 
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def unstorable(request: Request, exc: Exception):
+        # A value the database cannot hold or compare (a NUL character, a number beyond its
+        # integer range): bad input, not a crash. Nothing was written: the session rolls back.
+        log.warning("refused unstorable input on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return _problem(request, 422 if is_api(request) else 400,
+                        _("A value in the request is not valid: too large, or with characters that are not allowed."))
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         message = exc.detail if isinstance(exc.detail, str) else _("The request could not be handled.")
@@ -199,5 +214,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def crash(request: Request, exc: Exception):
         incident = uuid.uuid4().hex[:8]
         log.exception("unhandled error %s on %s %s", incident, request.method, request.url.path)
-        return _problem(request, 500, _("Something went wrong on our side (reference %(ref)s). "
-                                        "Nothing was changed; please try again.") % {"ref": incident})
+        # This handler runs outside the middleware stack: set the headers here too.
+        return secure_headers(request, _problem(request, 500, _("Something went wrong on our side (reference "
+                                                                "%(ref)s). Nothing was changed; please try again.")
+                                                % {"ref": incident}))

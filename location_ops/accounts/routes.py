@@ -7,7 +7,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 import segno
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -259,6 +259,10 @@ def users_create(
     return RedirectResponse("/admin/users", status_code=303)
 
 
+#: A user id in a path: a positive 32-bit integer (anything else cannot be a user).
+UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
 def _user_or_404(db_session: Session, user_id: int) -> User:
     user = db_session.get(User, user_id)
     if user is None:
@@ -267,7 +271,7 @@ def _user_or_404(db_session: Session, user_id: int) -> User:
 
 
 @router.post("/admin/users/{user_id}/role", dependencies=[allow(ADMIN)])
-def users_change_role(db_session: SessionDep, principal: CurrentPrincipal, user_id: int,
+def users_change_role(db_session: SessionDep, principal: CurrentPrincipal, user_id: UserId,
                       role: Annotated[str, Form(max_length=32)]):
     user = _user_or_404(db_session, user_id)
     try:
@@ -282,7 +286,7 @@ def users_change_role(db_session: SessionDep, principal: CurrentPrincipal, user_
 
 
 @router.post("/admin/users/{user_id}/mfa-reset", dependencies=[allow(ADMIN)])
-def users_reset_mfa(db_session: SessionDep, principal: CurrentPrincipal, user_id: int):
+def users_reset_mfa(db_session: SessionDep, principal: CurrentPrincipal, user_id: UserId):
     user = _user_or_404(db_session, user_id)
     try:
         service.disable_mfa(db_session=db_session, user=user, actor_id=principal.id)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from location_ops.accounts.models import MFA_REQUIRED, AuthSession, LoginAttempt, Role, User
 from location_ops.clock import utcnow
 from location_ops.config import Settings
-from location_ops.i18n import _
+from location_ops.i18n import _, available_languages
 from location_ops.privacy.service import audit
 
 USERNAME_MAX = 64
@@ -78,9 +78,19 @@ def check_username(username: str) -> None:
         raise AccountError(_("A username cannot contain line breaks or control characters."))
 
 
+def attempt_key(username: str) -> str:
+    """The key a login attempt is counted under: the lower-cased name, storable in any database.
+
+    A NUL character (which PostgreSQL cannot store, and no username contains) is replaced.
+    """
+    return normalise_username(username).lower().replace("\x00", "\ufffd")[:USERNAME_MAX]
+
+
 def get_by_username(*, db_session: Session, username: str) -> User | None:
     """Return the user with this username, ignoring case."""
     key = normalise_username(username).lower()
+    if "\x00" in key or len(key) > USERNAME_MAX:
+        return None  # no username holds these; PostgreSQL could not even compare them
     return db_session.scalar(select(User).where(User.username_key == key))
 
 
@@ -104,6 +114,8 @@ def create_user(
             _("Unknown role. Choose one of: %(roles)s.") % {"roles": ", ".join(r.value for r in Role)}
         ) from None
     check_password_rules(password, settings)
+    if language is not None and language not in available_languages():
+        raise AccountError(_("That language is not available."))
     if get_by_username(db_session=db_session, username=username) is not None:
         raise AccountError(_("That username is taken."))
     user = User(
@@ -176,7 +188,7 @@ def login_throttle(*, db_session: Session, settings: Settings, username: str, ad
     """
     now = utcnow()
     since = now - dt.timedelta(minutes=settings.login_window_minutes)
-    key = normalise_username(username).lower()[:USERNAME_MAX]
+    key = attempt_key(username)
     waits = []
     for column, value, free in (
         (LoginAttempt.username_key, key, settings.login_free_attempts),
@@ -198,7 +210,7 @@ def login_throttle(*, db_session: Session, settings: Settings, username: str, ad
 
 def record_failure(*, db_session: Session, username: str, address: str, user: User | None) -> None:
     db_session.add(LoginAttempt(
-        username_key=normalise_username(username).lower()[:USERNAME_MAX], address=address, at=utcnow()
+        username_key=attempt_key(username), address=address, at=utcnow()
     ))
     audit(db_session=db_session, action="login.failure", target_type="user",
           target_id=user.id if user else None, address=address)
@@ -238,7 +250,7 @@ def authenticate(
     if throttle.wait_seconds:
         raise LoginThrottled(throttle.wait_seconds)
     context = crypt_context(settings)
-    user = get_by_username(db_session=db_session, username=username[:USERNAME_MAX]) if len(username) <= USERNAME_MAX else None
+    user = get_by_username(db_session=db_session, username=username)
     if user is None or not user.active:
         cost = (settings.argon2_time_cost, settings.argon2_memory_kib)
         if cost not in _DUMMY_HASH:
