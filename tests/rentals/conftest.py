@@ -80,3 +80,29 @@ class Rentals:
 def rentals(app, settings) -> Rentals:
     clock.freeze(NOW)
     return Rentals(app, settings)
+
+
+@pytest.fixture
+def login_staff(client, make_user):
+    """Log the client in as a host or operator while the clock is frozen (TOTP at the frozen time)."""
+    import pyotp
+
+    from tests.conftest import csrf_from, login
+
+    def do(role: str, username: str | None = None) -> User:
+        user = make_user(role, username)
+        secret = pyotp.random_base32()
+        if Role(role) in accounts_service.MFA_REQUIRED:
+            with client.app.state.sessionmaker() as db_session:
+                stored = db_session.get(User, user.id)
+                stored.mfa_secret, stored.mfa_enabled = secret, True
+                db_session.commit()
+        response = login(client, user.username)
+        if Role(role) in accounts_service.MFA_REQUIRED:
+            token = csrf_from(client.get(response.headers["location"]).text)
+            response = client.post("/login/mfa", data={"code": pyotp.TOTP(secret).at(utcnow()), "csrf_token": token},
+                                   follow_redirects=False)
+        assert response.status_code == 303, response.text
+        return user
+
+    return do
