@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
 
 from location_ops import i18n, nav
 from location_ops.access import HYGIENE, HYGIENE_STAFF, HYGIENE_TEMPLATES
@@ -141,6 +142,8 @@ def round_item(request: Request, db_session: SessionDep, principal: CurrentPrinc
         service.record_item(db_session=db_session, hygiene_round=hygiene_round, item_id=item_id, result=result,
                             actor=_actor(principal), now=utcnow(), note=note, low_stock=_truthy(low_stock),
                             out_of_service=_truthy(out_of_service))
+    except IntegrityError:
+        raise HTTPException(409, _("Someone else answered this item at the same moment; reload the page.")) from None
     except service.HygieneError as exc:
         item = next((item for item in hygiene_round.template.items if item.id == item_id), None)
         if is_htmx(request) and item is not None and exc.status == 400:

@@ -308,7 +308,14 @@ def _set_status(db_session: Session, hygiene_round: HygieneRound, status: RoundS
     db_session.flush()
 
 
-def _check_open(hygiene_round: HygieneRound) -> None:
+def _check_open(hygiene_round: HygieneRound, db_session: Session | None = None) -> None:
+    if db_session is not None:
+        # Lock the round (PostgreSQL; SQLite writers are serialised already) and read its status fresh,
+        # so an answer cannot slip in while another tablet completes the round.
+        status = db_session.scalar(select(HygieneRound.status).where(HygieneRound.id == hygiene_round.id)
+                                   .with_for_update())
+        if status == RoundStatus.COMPLETED:
+            raise Conflict(_("This round is already completed; start a new round to record changes."))
     if hygiene_round.status == RoundStatus.COMPLETED:
         raise Conflict(_("This round is already completed; start a new round to record changes."))
 
@@ -321,7 +328,7 @@ def record_item(*, db_session: Session, hygiene_round: HygieneRound, item_id: in
     A failed item needs a note; it may put the room out of service (a hold until staff clear it).
     A supply item may be marked low: it goes on the shopping list until restocked.
     """
-    _check_open(hygiene_round)
+    _check_open(hygiene_round, db_session)
     item = next((item for item in hygiene_round.template.items if item.id == item_id), None)
     if item is None:
         raise NotFound(_("That item is not on this round's checklist."))

@@ -82,6 +82,10 @@ def test_host_does_a_turnover_round_on_the_tablet(new_page, make_user, app, back
     # The record of the round, and the same round page on a phone.
     page.goto("/hygiene/supplies")
     assert "Condoms stocked" in page.locator("main").inner_text()
+    screenshot(page, "hygiene-supplies-tablet")
+    page.goto("/hygiene/report")
+    assert "Light stays off; battery?" in page.locator("main").inner_text()
+    screenshot(page, "hygiene-report-tablet")
     phone = new_page(PHONE, locale="en-GB")
     browser_login(phone, "e2e-hygiene-host", PASSWORD)
     phone.goto(f"/hygiene/rooms/{room_id}/rounds/{done.id}")
