@@ -165,7 +165,6 @@ def cancel_submit(request: Request, db_session: SessionDep, principal: CurrentPr
         service.cancel(db_session=db_session, settings=request.app.state.settings, worker_id=principal.id,
                        booking_id=booking_id)
     except (service.BookingError, service.NotFound) as exc:
-        db_session.rollback()
         raise _http(exc) from None
     db_session.commit()
     return RedirectResponse("/bookings?cancelled=1", status_code=303)
@@ -255,7 +254,6 @@ def api_book(request: Request, db_session: SessionDep, principal: CurrentPrincip
             booking = service.book(db_session=db_session, settings=settings, worker=principal.user,
                                    room_id=body.room_id, day=day, shift=body.shift)
     except (service.BookingError, service.BookingForbidden, service.BookingConflict) as exc:
-        db_session.rollback()
         raise _http(exc) from None
     db_session.commit()
     return booking
@@ -279,7 +277,6 @@ def api_cancel(request: Request, db_session: SessionDep, principal: CurrentPrinc
         booking = service.cancel(db_session=db_session, settings=request.app.state.settings,
                                  worker_id=principal.id, booking_id=booking_id)
     except (service.BookingError, service.NotFound) as exc:
-        db_session.rollback()
         raise _http(exc) from None
     db_session.commit()
     return booking

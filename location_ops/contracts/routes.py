@@ -60,7 +60,6 @@ def accept_rules(db_session: SessionDep, principal: CurrentPrincipal,
             raise service.ContractError(_("These house rules have changed; read the current version and accept that."))
         service.accept_house_rules(db_session=db_session, worker_id=principal.id, version=int(version))
     except service.ContractError as exc:
-        db_session.rollback()
         raise HTTPException(409, str(exc)) from None
     db_session.commit()
     return RedirectResponse("/contract?accepted=1", status_code=303)
@@ -133,7 +132,6 @@ def payment_create(request: Request, db_session: SessionDep, principal: CurrentP
         service.record_payment(db_session=db_session, worker=worker_user, amount_cents=cents, method=method,
                                paid_on=day, actor_id=principal.id)
     except service.ContractError as exc:
-        db_session.rollback()
         raise HTTPException(400, str(exc)) from None
     db_session.commit()
     return RedirectResponse(f"/statements?worker={worker_user.username}&month={day.strftime('%Y-%m')}",
@@ -239,7 +237,6 @@ def api_create_contract(db_session: SessionDep, principal: CurrentPrincipal, bod
             late_cancel_percent=body.late_cancel_percent, no_show_percent=body.no_show_percent,
             notice_days=body.notice_days, actor_id=principal.id)
     except service.ContractError as exc:
-        db_session.rollback()
         raise HTTPException(400, str(exc)) from None
     db_session.commit()
     return contract

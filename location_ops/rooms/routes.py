@@ -188,7 +188,6 @@ def api_create_room(request: Request, db_session: SessionDep, body: RoomIn) -> R
         room = service.create_room(db_session=db_session, settings=request.app.state.settings, number=body.number,
                                    name=body.name)
     except service.RoomsError as exc:
-        db_session.rollback()
         raise HTTPException(400, str(exc)) from None
     db_session.commit()
     return room
