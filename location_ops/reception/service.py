@@ -84,7 +84,7 @@ class TileState(StrEnum):
     def label(self) -> str:
         return {TileState.ALARM: lazy("ALARM"), TileState.OUT_OF_SERVICE: lazy("Out of service"),
                 TileState.OCCUPIED: lazy("Occupied"), TileState.NEEDS_CLEANING: lazy("Needs cleaning"),
-                TileState.BOOKED: lazy("Booked, not arrived"), TileState.FREE: lazy("Free")}[self]
+                TileState.BOOKED: lazy("Not arrived"), TileState.FREE: lazy("Free")}[self]
 
 
 @dataclass

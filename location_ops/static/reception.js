@@ -21,6 +21,7 @@
   function setOffline(flag) {
     if (offline) offline.hidden = !flag;
     document.body.classList.toggle("rx-stale", flag);
+    document.body.setAttribute("data-live", flag ? "0" : "1");
   }
 
   var busy = false, again = false, timer = null;
