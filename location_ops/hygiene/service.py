@@ -657,6 +657,23 @@ class MonthReport:
     def rounds_of(self, kind: RoundKind) -> int:
         return sum(1 for r in self.rounds if r.kind == kind)
 
+    def per_room(self) -> list[dict]:
+        """Per room: counts of on time / late / missed daily and weekly rounds, and the missed periods."""
+        rows = []
+        for room in self.rooms:
+            mine = [e for e in self.expectations if e.room_number == room.number]
+            row = {"room_number": room.number}
+            for kind in (RoundKind.DAILY, RoundKind.WEEKLY):
+                of_kind = [e for e in mine if e.kind == kind]
+                row[kind.value] = {outcome: sum(1 for e in of_kind if e.outcome == outcome)
+                                   for outcome in ("on_time", "late", "missed")}
+                row[kind.value]["missed_periods"] = [e.period for e in of_kind if e.outcome == "missed"]
+            rows.append(row)
+        return rows
+
+    def late(self) -> list[Expectation]:
+        return [e for e in self.expectations if e.outcome == "late"]
+
 
 def parse_month(value: str, today: dt.date) -> tuple[int, int]:
     if not value:
@@ -694,7 +711,9 @@ def monthly_report(*, db_session: Session, year: int, month: int, now: dt.dateti
         period = day if hygiene_round.kind == RoundKind.DAILY else week_start(day)
         first_done.setdefault((hygiene_round.room_id, hygiene_round.kind, period), hygiene_round.completed_at)
     expectations: list[Expectation] = []
-    day = first
+    # Nothing was due before hygiene rounds existed here (the first checklist's install date).
+    installed = db_session.scalar(select(func.min(ChecklistTemplate.created_at)))
+    day = max(first, installed.astimezone(LOCAL_TZ).date()) if installed is not None else after
     while day < after:
         due = daily_deadline(day, settings)
         if due <= now:

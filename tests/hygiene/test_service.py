@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import update
 
 from location_ops import i18n
 from location_ops.accounts.models import Role
 from location_ops.clock import clock
 from location_ops.hygiene import service
-from location_ops.hygiene.models import HygieneRound, ItemResult, RoundKind, RoundResult, RoundStatus, SupplyNeed
+from location_ops.hygiene.models import ChecklistTemplate, HygieneRound, ItemResult, RoundKind, RoundResult, RoundStatus, SupplyNeed
 from tests.hygiene.conftest import answer_all
 
 
@@ -242,6 +243,11 @@ def test_monthly_report_counts_on_time_late_missed_and_hides_workers(db, rooms, 
     service.complete_round(db_session=db, hygiene_round=turnover, actor=worker, now=now)
     db.commit()
     report_time = now + dt.timedelta(hours=8)  # Monday 17:00
+    # Before the checklists were installed nothing was due.
+    db.execute(update(ChecklistTemplate).values(created_at=dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC)))
+    report = service.monthly_report(db_session=db, year=2026, month=11, now=report_time, settings=settings)
+    assert min(e.period for e in report.expectations if e.kind == RoundKind.DAILY) == dt.date(2026, 11, 10)
+    db.execute(update(ChecklistTemplate).values(created_at=dt.datetime(2026, 10, 1, tzinfo=dt.UTC)))
     report = service.monthly_report(db_session=db, year=2026, month=11, now=report_time, settings=settings)
     monday = [e for e in report.expectations if e.kind == RoundKind.DAILY and e.period == dt.date(2026, 11, 16)]
     assert {e.room_number: e.outcome for e in monday} == {1: "on_time", 2: "late", 3: "missed"}
