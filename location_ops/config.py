@@ -7,6 +7,7 @@ them is missing from the configuration table in README.md.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -171,6 +172,35 @@ class Settings(BaseSettings):
 
     max_rooms: int = Field(default=15, description="Most rooms a location may have.")
 
+    # --- rentals ---
+    booking_horizon_days: int = Field(
+        default=28, description="How many days ahead a worker may book a room."
+    )
+    cancellation_deadline_hours: int = Field(
+        default=24,
+        description="Cancelling is free until this many hours before the start; later, the "
+        "contract's late-cancellation charge applies.",
+    )
+    no_show_release_minutes: int = Field(
+        default=60,
+        description="A booking not checked in this many minutes after its start is released "
+        "as a no-show (by the app itself).",
+    )
+    hourly_rental: bool = Field(
+        default=False, description="Allow renting a room by the hour besides the shifts."
+    )
+    hourly_min_hours: int = Field(
+        default=4, description="Shortest hourly rental, in hours (when hourly rental is on)."
+    )
+    hourly_rate_cents: int = Field(
+        default=1500, description="Price of one hour of hourly rental, in euro cents."
+    )
+
+    # --- rota ---
+    talk_request_retention_days: int = Field(
+        default=7, description="Talk requests are deleted this many days after the visit they were for."
+    )
+
     # --- hygiene ---
     hygiene_block_check_in: bool = Field(
         default=False,
@@ -208,37 +238,19 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    def secret(self) -> str:
+        """Return ``secret_key``, or a random one generated once and kept in var/secret."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret"
+        if not path.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
 
 @lru_cache
 def get_settings() -> Settings:
     """Return the process-wide settings, read once from the environment."""
     return Settings()
-    # --- rentals ---
-    booking_horizon_days: int = Field(
-        default=28, description="How many days ahead a worker may book a room."
-    )
-    cancellation_deadline_hours: int = Field(
-        default=24,
-        description="Cancelling is free until this many hours before the start; later, the "
-        "contract's late-cancellation charge applies.",
-    )
-    no_show_release_minutes: int = Field(
-        default=60,
-        description="A booking not checked in this many minutes after its start is released "
-        "as a no-show (by the app itself).",
-    )
-    hourly_rental: bool = Field(
-        default=False, description="Allow renting a room by the hour besides the shifts."
-    )
-    hourly_min_hours: int = Field(
-        default=4, description="Shortest hourly rental, in hours (when hourly rental is on)."
-    )
-    hourly_rate_cents: int = Field(
-        default=1500, description="Price of one hour of hourly rental, in euro cents."
-    )
-
-    # --- rota ---
-    talk_request_retention_days: int = Field(
-        default=7, description="Talk requests are deleted this many days after the visit they were for."
-    )
-
