@@ -15,8 +15,8 @@ from location_ops.accounts.models import Role
 from location_ops.clock import LOCAL_TZ, local_today, utcnow
 from location_ops.db import SessionDep
 from location_ops.hygiene import service
-from location_ops.hygiene.models import HygieneRound, ItemResult, RoundKind, RoundStatus
-from location_ops.hygiene.schemas import ResultOut, RoundDetailOut, RoundOut
+from location_ops.hygiene.models import HygieneRound, ItemResult, RoundKind
+from location_ops.hygiene.schemas import RoundDetailOut, RoundOut
 from location_ops.i18n import _
 from location_ops.rooms.models import Room
 from location_ops.web import is_htmx, render
@@ -403,5 +403,3 @@ def api_round(request: Request, db_session: SessionDep, principal: CurrentPrinci
     hygiene_round = _load(request, db_session, principal, hygiene_round.room_id, round_id)
     return _round_out(db_session, hygiene_round, detail=True)
 
-
-__all__ = ["router", "api", "RoundStatus", "ResultOut"]

@@ -156,7 +156,8 @@ def save_template(*, db_session: Session, kind: RoundKind | str, drafts: list[It
     taken: set[str] = set()
     items = []
     for position, draft in enumerate(cleaned, start=1):
-        key = draft.key if draft.key in old_keys and draft.key not in taken else _new_key(draft.text_en, taken | old_keys)
+        keep = draft.key in old_keys and draft.key not in taken
+        key = draft.key if keep else _new_key(draft.text_en, taken | old_keys)
         taken.add(key)
         items.append(ChecklistItem(key=key, position=position, text_nl=draft.text_nl, text_en=draft.text_en,
                                    supply=draft.supply))
@@ -489,7 +490,8 @@ def overdue_rounds(*, db_session: Session, now: dt.datetime, settings: Settings 
     due_daily = daily_deadline(today, settings)
     if now >= due_daily:
         done = _completed_since(db_session, RoundKind.DAILY, _day_bounds(today)[0], ids)
-        found += [OverdueRound(room.id, room.number, RoundKind.DAILY, due_daily) for room in rooms if room.id not in done]
+        found += [OverdueRound(room.id, room.number, RoundKind.DAILY, due_daily) for room in rooms
+                  if room.id not in done]
     due_weekly = weekly_deadline(today, settings)
     if now >= due_weekly:
         done = _completed_since(db_session, RoundKind.WEEKLY, _day_bounds(week_start(today))[0], ids)

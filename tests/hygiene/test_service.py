@@ -11,7 +11,9 @@ from location_ops import i18n
 from location_ops.accounts.models import Role
 from location_ops.clock import clock
 from location_ops.hygiene import service
-from location_ops.hygiene.models import ChecklistTemplate, HygieneRound, ItemResult, RoundKind, RoundResult, RoundStatus, SupplyNeed
+from location_ops.hygiene.models import (
+    ChecklistTemplate, HygieneRound, ItemResult, RoundKind, RoundResult, RoundStatus, SupplyNeed,
+)
 from tests.hygiene.conftest import answer_all
 
 
