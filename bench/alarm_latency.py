@@ -34,7 +34,7 @@ from location_ops.db import make_engine, make_sessionmaker  # noqa: E402
 from location_ops.migrate import upgrade  # noqa: E402
 from tests.services import MosquittoBroker, PostgresServer, free_port  # noqa: E402
 
-SCREENS = 30
+SCREENS = int(os.environ.get("BENCH_SCREENS", "30"))
 HEARTBEATING = 15
 PASSWORD = "bench-password-123"
 

@@ -64,7 +64,7 @@ class Bridge:
         self._thread: threading.Thread | None = None
         self._client: mqtt.Client | None = None
         self._lock_connection = None
-        self._publish_lock = threading.Lock()
+        self._report_lock = threading.Lock()
         self._last_reported: bool | None = None
         #: (family, device_id) -> (monotonic time of the last stored heartbeat, battery then).
         self._heartbeats: dict[tuple[str, str], tuple[float, int | None]] = {}
@@ -254,14 +254,17 @@ class Bridge:
             self._heartbeats[key] = (now, decoded.battery if decoded.battery is not None else (last or (0, None))[1])
         with self.sessionmaker() as db_session:
             result = service.ingest(db_session=db_session, message=decoded, now=utcnow())
+            announcement = None
+            if result.alarm is not None:
+                what = ("test" if result.alarm.is_test else "raised") if result.created else "pressed"
+                announcement = service.alarm_message(result.alarm, what)
+            device_pk = result.device.id
             db_session.commit()
             # Only now, with the row committed, may the message be acknowledged (by the caller).
             self.ingested_count += 1
-            if result.alarm is not None and result.created:
-                service.announce(self.hub, result.alarm, "test" if result.alarm.is_test else "raised")
-                log.warning("alarm %s raised by device %s", result.alarm.id, result.device.id)
-            elif result.alarm is not None:
-                service.announce(self.hub, result.alarm, "pressed")
+            if announcement is not None:
+                service.publish_alarm(self.hub, announcement)
+                log.warning("alarm %s %s by device %s", announcement[0]["id"], announcement[0]["what"], device_pk)
             if result.device_changed:
                 service.announce_device(self.hub, result.device)
 
@@ -271,6 +274,10 @@ class Bridge:
         self._report()
 
     def _report(self, force: bool = False) -> None:
+        with self._report_lock:  # paho's thread and the serve loop both report
+            self._report_locked(force)
+
+    def _report_locked(self, force: bool) -> None:
         connected = self._connected
         changed = connected != self._last_reported
         if changed:

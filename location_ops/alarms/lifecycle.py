@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
 from location_ops.alarms import service
@@ -20,6 +21,9 @@ async def startup(app) -> None:
                     hub=app.state.hub)
     app.state.bridge = bridge
     bridge.start()
+    # Move the objects of start-up out of the collector's way: fewer, shorter GC pauses on the alarm path.
+    gc.collect()
+    gc.freeze()
     app.state.alarm_tasks = [asyncio.create_task(_escalation_loop(app), name="alarm-escalation"),
                              asyncio.create_task(_supervision_loop(app), name="alarm-supervision")]
 

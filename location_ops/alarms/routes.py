@@ -164,12 +164,10 @@ def _raise(request: Request, db_session: Session, principal: Principal, room_id:
                                              user_id=principal.id, note=note)
     except service.AlarmError as error:
         _fail(error)
-    if alarm.raised_by_id is None:
-        # Pressed into an open alarm (a button pressed first): the phone's owner may follow it too.
-        pass
+    announcement = service.alarm_message(alarm, "raised" if created else "pressed")
     db_session.commit()
     log.warning("alarm %s %s by user %s", alarm.id, "raised" if created else "pressed again", principal.id)
-    service.announce(_hub(request), alarm, "raised" if created else "pressed")
+    service.publish_alarm(_hub(request), announcement)
     return alarm
 
 
@@ -179,8 +177,9 @@ def _acknowledge(request, db_session, principal, alarm_id, note) -> Alarm:
         service.acknowledge(db_session=db_session, alarm=alarm, user_id=principal.id, now=utcnow(), note=note)
     except service.AlarmError as error:
         _fail(error)
+    announcement = service.alarm_message(alarm, "acknowledged")
     db_session.commit()
-    service.announce(_hub(request), alarm, "acknowledged")
+    service.publish_alarm(_hub(request), announcement)
     return alarm
 
 
@@ -191,8 +190,9 @@ def _resolve(request, db_session, principal, alarm_id, resolution, note) -> Alar
                         resolution=resolution, note=note)
     except service.AlarmError as error:
         _fail(error)
+    announcement = service.alarm_message(alarm, "resolved")
     db_session.commit()
-    service.announce(_hub(request), alarm, "resolved")
+    service.publish_alarm(_hub(request), announcement)
     return alarm
 
 

@@ -20,7 +20,7 @@ from email.message import EmailMessage
 import httpx
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from location_ops.accounts.models import Role, User
 from location_ops.alarms import decoders
@@ -58,7 +58,8 @@ class NotFound(AlarmError):
 
 def get_device(*, db_session: Session, family: str, device_id: str) -> Device | None:
     """Return the device with this family and topic id, or None."""
-    return db_session.scalar(select(Device).where(Device.family == family, Device.device_id == device_id))
+    return db_session.scalar(select(Device).where(Device.family == family, Device.device_id == device_id)
+                             .options(lazyload("*")))
 
 
 def _device_for_message(*, db_session: Session, family: str, device_id: str, now: dt.datetime) -> Device:
@@ -138,7 +139,7 @@ def _event(alarm: Alarm, kind: str, now: dt.datetime, user_id: int | None = None
 
 
 def open_alarm(*, db_session: Session, open_key: str) -> Alarm | None:
-    return db_session.scalar(select(Alarm).where(Alarm.open_key == open_key))
+    return db_session.scalar(select(Alarm).where(Alarm.open_key == open_key).options(lazyload("*")))
 
 
 def raise_alarm(*, db_session: Session, now: dt.datetime, source: str, room_id: int | None = None,
@@ -159,6 +160,11 @@ def raise_alarm(*, db_session: Session, now: dt.datetime, source: str, room_id: 
         alarm = Alarm(state=AlarmState.RAISED, room_id=room_id, device_pk=device.id if device else None,
                       source=source, raised_by_id=user_id, is_test=False, open_key=open_key, raised_at=now)
         _event(alarm, "raised", now, user_id, note)
+        if db_session.get_bind().dialect.name == "sqlite":
+            # SQLite transactions start with BEGIN IMMEDIATE: no other writer can race us here.
+            db_session.add(alarm)
+            db_session.flush()
+            return alarm, True
         try:
             with db_session.begin_nested():
                 db_session.add(alarm)
@@ -339,13 +345,23 @@ def user_names(*, db_session: Session, ids) -> dict[int, str]:
     return dict(db_session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
 
 
-def announce(hub, alarm: Alarm, what: str) -> None:
-    """Tell the screens (staff, and the worker who raised it) that an alarm changed."""
-    if hub is None:
-        return
+def alarm_message(alarm: Alarm, what: str) -> tuple[dict, int | None]:
+    """The SSE event of an alarm change; build it before the commit, publish it after."""
     data = {"what": what, "id": alarm.id, "state": alarm.state, "title": alarm_title(alarm),
             "is_test": alarm.is_test, "raised_at": alarm.raised_at.isoformat()}
-    hub.publish("alarm", data, audience=STAFF, user_id=alarm.raised_by_id)
+    return data, alarm.raised_by_id
+
+
+def publish_alarm(hub, message: tuple[dict, int | None]) -> None:
+    """Tell the screens (staff, and the worker who raised it) that an alarm changed."""
+    if hub is not None:
+        data, raised_by = message
+        hub.publish("alarm", data, audience=STAFF, user_id=raised_by)
+
+
+def announce(hub, alarm: Alarm, what: str) -> None:
+    """Build and publish an alarm's event (for callers that hold the alarm after the commit)."""
+    publish_alarm(hub, alarm_message(alarm, what))
 
 
 def announce_device(hub, device: Device) -> None:
