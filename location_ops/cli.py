@@ -85,17 +85,25 @@ def cmd_purge(settings: Settings, _args) -> int:
 
 
 def cmd_backup(settings: Settings, args) -> int:
-    from location_ops.privacy.backup import backup
+    from location_ops.privacy.backup import BackupError, backup
 
-    backup(settings, args.path)
+    try:
+        backup(settings, args.path)
+    except BackupError as exc:
+        print(f"No backup made: {exc}", file=sys.stderr)
+        return 1
     print(f"Backup written to {args.path}.")
     return 0
 
 
 def cmd_restore(settings: Settings, args) -> int:
-    from location_ops.privacy.backup import restore
+    from location_ops.privacy.backup import BackupError, restore
 
-    restore(settings, args.path)
+    try:
+        restore(settings, args.path)
+    except BackupError as exc:
+        print(f"Nothing restored: {exc}", file=sys.stderr)
+        return 1
     print(f"Restored from {args.path}.")
     return 0
 
@@ -133,7 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     _configure_logging()
     args = build_parser().parse_args(argv)
-    return args.func(get_settings(), args)
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        return args.func(get_settings(), args)
+    except OperationalError as exc:
+        print(f"The database cannot be reached: {str(exc.orig).strip()}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
