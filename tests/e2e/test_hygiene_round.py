@@ -91,3 +91,46 @@ def test_host_does_a_turnover_round_on_the_tablet(new_page, make_user, app, back
     phone.goto(f"/hygiene/rooms/{room_id}/rounds/{done.id}")
     assert phone.locator(".hy-item-failed .hy-note").inner_text().startswith("Light stays off")
     screenshot(phone, "hygiene-round-record-phone")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_worker_does_own_room_after_shift_on_the_phone(new_page, make_user, app, backend):
+    import datetime as dt
+
+    from location_ops.bookings.models import Booking, BookingStatus
+
+    app.state.settings = app.state.settings.model_copy(update={"hygiene_worker_rounds": True})
+    worker = make_user(Role.WORKER, "e2e-hygiene-roos")
+    now = utcnow()
+    with app.state.sessionmaker() as db_session:
+        rooms = [Room(number=n, name=f"Room {n}", active=True) for n in (1, 2)]
+        db_session.add_all(rooms)
+        db_session.flush()
+        db_session.add(Booking(room_id=rooms[1].id, worker_id=worker.id, shift="day", day=now.date(),
+                               starts_at=now - dt.timedelta(hours=9), ends_at=now - dt.timedelta(minutes=20),
+                               status=BookingStatus.BOOKED, price_cents=8000, created_at=now - dt.timedelta(days=2),
+                               checked_in_at=now - dt.timedelta(hours=9),
+                               checked_out_at=now - dt.timedelta(minutes=20)))
+        db_session.commit()
+        room_id = rooms[1].id
+
+    page = new_page(PHONE, locale="en-GB")
+    browser_login(page, "e2e-hygiene-roos", PASSWORD)
+    page.goto("/hygiene")
+    assert page.title() == "Planner" and page.locator("#quick-exit").is_visible()
+    assert page.locator(".hy-room").count() == 1  # only the room they had
+    screenshot(page, "hygiene-worker-phone")
+    page.locator(f"#room-{room_id} button[data-kind=turnover]").click()
+    page.wait_for_url("**/rounds/**")
+    box = page.locator(".hy-ok").first.bounding_box()
+    assert box["height"] >= 48 and box["x"] + box["width"] <= 390
+    for index in range(page.locator(".hy-item").count()):
+        page.locator(".hy-item").nth(index).locator(".hy-ok").click()
+        page.locator(f".hy-item:nth-child({index + 1}).hy-item-ok").wait_for()
+    screenshot(page, "hygiene-worker-round-phone")
+    page.locator(".hy-complete").click()
+    page.wait_for_url("**/hygiene?done=2")
+
+    with app.state.sessionmaker() as db_session:
+        done = db_session.query(HygieneRound).filter_by(room_id=room_id).one()
+        assert done.done_by_role == "worker" and done.done_by_id is None

@@ -37,7 +37,7 @@ def add_booking(db, *, room_id: int, worker_id: int, starts_at: dt.datetime, end
     booking = Booking(room_id=room_id, worker_id=worker_id, shift="day",
                       day=starts_at.astimezone(LOCAL_TZ).date(), starts_at=starts_at, ends_at=ends_at,
                       status=BookingStatus.BOOKED, price_cents=8000, created_at=starts_at - dt.timedelta(days=1),
-                      checked_out_at=checked_out_at)
+                      checked_in_at=starts_at, checked_out_at=checked_out_at)  # checked in: never a released no-show
     db.add(booking)
     db.commit()
     return booking
