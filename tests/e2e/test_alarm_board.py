@@ -60,3 +60,27 @@ def test_press_turns_host_screen_red_then_acknowledge_and_resolve(app, live_serv
     with app.state.sessionmaker() as db_session:
         alarm = db_session.scalars(select(Alarm)).unique().one()
         assert (alarm.state, alarm.resolution, alarm.acknowledged_by_id) == ("resolved", "handled", host.id)
+
+
+def test_worker_raises_an_alarm_only_by_holding_the_button(app, live_server, new_page, make_user, backend):
+    from tests.e2e.conftest import PHONE
+
+    worker = make_user("worker")
+    page = new_page(PHONE)
+    browser_login(page, worker.username, PASSWORD)
+    page.goto("/alarms/raise")
+    assert page.title() == "Planner", "worker pages keep the neutral title"
+    box = page.locator("#alarm-hold").bounding_box()
+    assert box["height"] >= 48 and box["width"] >= 48
+    page.click("#alarm-hold")  # a tap (or a pocket) does not raise
+    page.keyboard.press("Enter")
+    with app.state.sessionmaker() as db_session:
+        assert db_session.scalars(select(Alarm)).first() is None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.wait_for_url("**/alarms/raise?sent=*")
+    page.mouse.up()
+    screenshot(page, f"alarm-raise-phone-{backend}")
+    with app.state.sessionmaker() as db_session:
+        alarm = db_session.scalars(select(Alarm)).unique().one()
+        assert (alarm.source, alarm.raised_by_id, alarm.state) == ("phone", worker.id, "raised")
