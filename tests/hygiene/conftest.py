@@ -53,3 +53,15 @@ def answer_all(db, hygiene_round, actor, now, result=ItemResult.OK.value):
 def host(make_user):
     user = make_user(Role.HOST)
     return service.Actor(Role.HOST, user.id)
+
+
+@pytest.fixture(autouse=True)
+def _english(request):
+    """Assert on the English sentences: the service in English, the test client asking for English."""
+    from location_ops import i18n
+
+    i18n.set_language("en")
+    if "client" in request.fixturenames:
+        request.getfixturevalue("client").headers["Accept-Language"] = "en"
+    yield
+    i18n.set_language("nl")
