@@ -80,7 +80,7 @@ class Screen(threading.Thread):
                         now = time.perf_counter()
                         data = json.loads(line[5:])
                         if data.get("what") == "raised":
-                            self.arrivals.setdefault(data["title"].rsplit(" ", 1)[-1], now)
+                            self.arrivals.setdefault(data["device_id"], now)
         except Exception:  # noqa: BLE001 - closed at the end
             pass
 

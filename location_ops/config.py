@@ -160,6 +160,9 @@ class Settings(BaseSettings):
     low_battery_percent: int = Field(
         default=20, description="A battery at or below this percentage shows as low."
     )
+    alarm_retention_days: int = Field(
+        default=365, description="Resolved alarms (and their events) are deleted after this many days."
+    )
     device_simulator: bool = Field(
         default=False,
         description="Show a 'simulate press' button per device (demo and trials; publishes over MQTT).",

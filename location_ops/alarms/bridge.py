@@ -58,9 +58,13 @@ class Bridge:
         self.client_id = settings.mqtt_client_id or f"location-ops-{settings.site}"
         self.malformed_count = 0
         self.ingested_count = 0
+        #: Messages that could not be stored (left unacknowledged for redelivery).
+        self.store_failures = 0
         self._connected = False
         self._ingesting = False
         self._stop = threading.Event()
+        #: Set when a message could not be stored: reconnect so the broker redelivers it.
+        self._restart = threading.Event()
         self._thread: threading.Thread | None = None
         self._client: mqtt.Client | None = None
         self._lock_connection = None
@@ -94,6 +98,7 @@ class Bridge:
 
     def stop(self) -> None:
         self._stop.set()
+        self._restart.set()
         client = self._client
         if client is not None:
             try:
@@ -110,6 +115,7 @@ class Bridge:
                 self._stop.wait(HEARTBEAT_SECONDS / 2)
                 continue
             self._ingesting = True
+            self._restart.clear()
             try:
                 self._serve()
             except Exception:  # noqa: BLE001 - never let the bridge thread die
@@ -150,7 +156,11 @@ class Bridge:
         client.loop_start()
         try:
             self._report(force=True)
-            while not self._stop.wait(HEARTBEAT_SECONDS):
+            while not self._stop.is_set():
+                if self._restart.wait(HEARTBEAT_SECONDS):  # stop() sets it too, to wake us
+                    if not self._stop.is_set():
+                        log.warning("bridge reconnects so the broker redelivers unstored messages")
+                    break
                 if not self._lock_alive():
                     log.error("bridge lost its database lock; stopping ingestion")
                     break
@@ -224,12 +234,19 @@ class Bridge:
         self._set_connected(False)
 
     def _on_message(self, client, _userdata, message) -> None:
-        try:
-            self._ingest(message)
-        except Exception:  # noqa: BLE001
-            # Not acknowledged: reconnect so the broker redelivers it (persistent session).
-            log.exception("could not store a message from %s; reconnecting for redelivery", message.topic)
-            client.disconnect()
+        if self._restart.is_set():
+            return  # an earlier message failed: leave this one unacknowledged for redelivery too
+        for attempt in range(3):
+            try:
+                self._ingest(message)
+                break
+            except Exception:  # noqa: BLE001 - e.g. the database restarting
+                log.exception("could not store a message from %s (attempt %d)", message.topic[:200], attempt + 1)
+                time.sleep(0.2 * (attempt + 1))  # a short pause before retrying the database
+        else:
+            self.store_failures += 1
+            # Not acknowledged: the serve loop reconnects and the broker redelivers it (persistent session).
+            self._restart.set()
             return
         client.ack(message.mid, message.qos)
 

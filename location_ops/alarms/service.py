@@ -157,7 +157,7 @@ def raise_alarm(*, db_session: Session, now: dt.datetime, source: str, room_id: 
             _event(existing, "press", now, user_id, note)
             db_session.flush()
             return existing, False
-        alarm = Alarm(state=AlarmState.RAISED, room_id=room_id, device_pk=device.id if device else None,
+        alarm = Alarm(state=AlarmState.RAISED, room_id=room_id, device=device,
                       source=source, raised_by_id=user_id, is_test=False, open_key=open_key, raised_at=now)
         _event(alarm, "raised", now, user_id, note)
         if db_session.get_bind().dialect.name == "sqlite":
@@ -348,6 +348,7 @@ def user_names(*, db_session: Session, ids) -> dict[int, str]:
 def alarm_message(alarm: Alarm, what: str) -> tuple[dict, int | None]:
     """The SSE event of an alarm change; build it before the commit, publish it after."""
     data = {"what": what, "id": alarm.id, "state": alarm.state, "title": alarm_title(alarm),
+            "device_id": alarm.device.device_id if alarm.device is not None else None,
             "is_test": alarm.is_test, "raised_at": alarm.raised_at.isoformat()}
     return data, alarm.raised_by_id
 

@@ -52,8 +52,8 @@ def hygiene_page(request: Request, db_session: SessionDep, principal: CurrentPri
     now = utcnow()
     actor = _actor(principal)
     rooms = service.accessible_rooms(db_session=db_session, actor=actor, now=now, settings=settings)
-    states = {room.id: service.room_hygiene_state(db_session=db_session, room_id=room.id, now=now, settings=settings)
-              for room in rooms}
+    states = service.room_hygiene_states(db_session=db_session, now=now, settings=settings,
+                                         room_ids=[room.id for room in rooms])
     open_rounds = {}
     for room in rooms:
         for kind in KINDS:

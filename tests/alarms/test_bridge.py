@@ -93,3 +93,21 @@ def test_malformed_storm_then_one_real_press(client, app, rooms, mosquitto):
     assert bridge.malformed_count == expected
     with app.state.sessionmaker() as db_session:
         assert db_session.scalar(select(func.count()).select_from(Alarm)) == 1
+
+
+def test_a_press_that_cannot_be_stored_is_redelivered_not_lost(client, app, mosquitto):
+    from sqlalchemy import text
+
+    wait_connected(app)
+    site = app.state.settings.site
+    with app.state.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE alarms RENAME TO alarms_away"))
+    try:
+        publish(mosquitto.url, (f"location-ops/{site}/devices/dbdown/event", '{"event":"press","seq":3}', False))
+        wait_until(lambda: app.state.bridge.store_failures >= 1, what="the failed store")
+    finally:
+        with app.state.engine.begin() as connection:
+            connection.execute(text("ALTER TABLE alarms_away RENAME TO alarms"))
+    wait_until(lambda: alarm_count(app.state.sessionmaker) == 1, timeout=30, what="the redelivered press")
+    with app.state.sessionmaker() as db_session:
+        assert db_session.scalars(select(Alarm)).unique().one().device.device_id == "dbdown"

@@ -170,15 +170,16 @@ def test_device_warnings(settings, app, rooms):
                                     malformed_count=0)
         db_session.commit()
         warnings = service.device_warnings(db_session=db_session, now=now, settings=settings)
-        kinds = {(w.kind, w.message.split(" ")[0]) for w in warnings}
+        names = {d.id: d.device_id for d in service.list_devices(db_session=db_session)}
+        kinds = {(w.kind, names.get(w.device_pk)) for w in warnings}
         assert ("silent", "battery-btn") in kinds and ("silent", "mains") in kinds
         assert ("low_battery", "low") in kinds
-        assert not any(w.message.startswith("fresh") for w in warnings)
+        assert not any(name == "fresh" for _kind, name in kinds)
         assert ("unassigned", "stranger") in kinds
         assert not any(w.kind == "bridge" for w in warnings)
         week_later = now + dt.timedelta(days=8)
-        overdue = {w.message.split(" ")[0] for w in service.device_warnings(db_session=db_session, now=week_later,
-                                                                            settings=settings)
+        overdue = {names.get(w.device_pk) for w in service.device_warnings(db_session=db_session, now=week_later,
+                                                                           settings=settings)
                    if w.kind == "test_overdue"}
         assert "fresh" in overdue
         # The bridge's status row goes stale when no process refreshes it: the bridge shows as down.
@@ -187,3 +188,28 @@ def test_device_warnings(settings, app, rooms):
         db_session.execute(BridgeStatus.__table__.update().values(connected=False))
         assert any(w.kind == "bridge" for w in service.device_warnings(db_session=db_session, now=now,
                                                                        settings=settings))
+
+
+def test_resolved_alarms_are_purged_after_the_retention_period(settings, app, rooms):
+    from location_ops.privacy.retention import purge
+
+    with app.state.sessionmaker() as db_session:
+        old, _ = service.raise_alarm(db_session=db_session, now=T0 - dt.timedelta(days=400), source="staff",
+                                     room_id=rooms[1])
+        service.resolve(db_session=db_session, alarm=old, user_id=None, now=T0 - dt.timedelta(days=399),
+                        resolution="handled")
+        recent, _ = service.raise_alarm(db_session=db_session, now=T0 - dt.timedelta(days=10), source="staff",
+                                        room_id=rooms[1])
+        service.resolve(db_session=db_session, alarm=recent, user_id=None, now=T0 - dt.timedelta(days=10),
+                        resolution="handled")
+        still_open, _ = service.raise_alarm(db_session=db_session, now=T0 - dt.timedelta(days=500), source="staff",
+                                            room_id=rooms[2])
+        db_session.commit()
+        ids = (old.id, recent.id, still_open.id)
+    clock.freeze(T0)
+    with app.state.sessionmaker() as db_session:
+        counts = purge(db_session=db_session, settings=settings)
+        assert counts["resolved alarms"] == 1
+        left = set(db_session.scalars(select(Alarm.id)))
+        assert left == {ids[1], ids[2]}, "an open alarm is never purged"
+        assert not list(db_session.scalars(select(AlarmEvent).where(AlarmEvent.alarm_id == ids[0])))

@@ -78,7 +78,7 @@ def test_devices_register_and_unassigned(client, make_user, rooms, app):
         result = service.ingest(db_session=db_session, message=DeviceMessage("native", "mystery", "press"),
                                 now=utcnow())
         db_session.commit()
-        assert result.created and service.alarm_title(result.alarm) == "Unregistered button mystery"
+        assert result.created and "mystery" in service.alarm_title(result.alarm)
     devices = client.get("/api/v1/devices", headers=host_h).json()
     assert [(d["device_id"], d["registered"]) for d in devices] == [("mystery", False)]
     assert client.post("/api/v1/devices", json={"family": "native", "device_id": "x", "room_id": rooms[1]},

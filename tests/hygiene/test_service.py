@@ -62,6 +62,7 @@ def test_failed_item_needs_a_note_and_can_put_the_room_out_of_service(db, rooms,
     state = service.room_hygiene_state(db_session=db, room_id=room, now=now, settings=settings)
     assert state.out_of_service_by_hygiene and [hold.item.key for hold in state.holds] == ["panic_button"]
     assert service.check_in_gate(db_session=db, room_id=room, now=now, settings=settings) == "block"
+    assert service.room_hygiene_states(db_session=db, now=now, settings=settings)[room] == state
     # Changing the answer to "done" before the round ends lifts the hold it made.
     service.record_item(db_session=db, hygiene_round=hygiene_round, item_id=panic.id, result="ok", actor=host, now=now)
     assert not service.room_hygiene_state(db_session=db, room_id=room, now=now,
@@ -93,6 +94,8 @@ def test_overdue_daily_and_weekly_rounds_follow_the_clock(db, rooms, host, now, 
                                                          for k in (RoundKind.DAILY, RoundKind.WEEKLY)}
     state = service.room_hygiene_state(db_session=db, room_id=rooms[1], now=clock.now(), settings=settings)
     assert state.daily_overdue and state.weekly_overdue
+    board = service.room_hygiene_states(db_session=db, now=clock.now(), settings=settings)
+    assert sorted(board) == sorted([rooms[1], rooms[2], rooms[3]]) and board[rooms[1]] == state
     for kind in (RoundKind.DAILY, RoundKind.WEEKLY):
         done = service.start_round(db_session=db, room_id=rooms[1], kind=kind, actor=host, now=clock.now(),
                                    settings=settings)
