@@ -56,6 +56,16 @@ def test_host_does_a_round_item_by_item_with_htmx(client, login_as, db, rooms, n
     items = hygiene_round.template.items
     db.commit()  # end the read: on SQLite an open transaction holds the write lock
     token = _csrf(client, url)
+    paused = client.post(f"{url}/pause", headers={"X-CSRF-Token": token}, follow_redirects=False)
+    db.expire_all()
+    assert paused.status_code == 303 and db.get(HygieneRound, hygiene_round.id).status == RoundStatus.PAUSED
+    db.commit()
+    assert "(paused)" in client.get("/hygiene").text
+    resumed = client.post(f"{url}/resume", headers={"X-CSRF-Token": token}, follow_redirects=False)
+    assert resumed.status_code == 303
+    db.expire_all()
+    assert db.get(HygieneRound, hygiene_round.id).status == RoundStatus.IN_PROGRESS
+    db.commit()
     for item in items:
         swap = client.post(f"{url}/items/{item.id}", data={"result": "ok"},
                            headers={"X-CSRF-Token": token, "HX-Request": "true"})
@@ -68,6 +78,7 @@ def test_host_does_a_round_item_by_item_with_htmx(client, login_as, db, rooms, n
     db.commit()
     again = client.post(f"{url}/complete", headers={"X-CSRF-Token": token})
     assert again.status_code == 409 and "already completed" in again.text
+    assert client.post(f"{url}/pause", headers={"X-CSRF-Token": token}).status_code == 409
 
 
 def test_bad_input_gets_clear_4xx_and_writes_nothing(client, login_as, db, rooms, now):
