@@ -128,3 +128,9 @@ def login_operator(client, make_user):
         return user
 
     return do
+
+
+@pytest.fixture
+def settings(settings):
+    """English pages, so the tests can read the sentences people get."""
+    return settings.model_copy(update={"default_language": "en"})
