@@ -93,7 +93,9 @@ def seed(app, settings: Settings) -> tuple[int, int]:
                     rows.append({"room_id": room.id, "worker_id": worker.id, "shift": slot.shift.name, "day": day,
                                  "starts_at": slot.starts_at, "ends_at": slot.ends_at,
                                  "status": BookingStatus.BOOKED, "price_cents": slot.shift.price_cents,
-                                 "charge_cents": 0, "created_at": now})
+                                 "charge_cents": 0, "created_at": now,
+                                 # The past was checked in (else the app releases it as no-shows).
+                                 "checked_in_at": slot.starts_at if slot.starts_at < now else None})
         for start in range(0, len(rows), 2000):
             db_session.execute(insert(Booking), rows[start:start + 2000])
         db_session.commit()

@@ -239,20 +239,20 @@ def release_no_shows(*, db_session: Session, now: dt.datetime, settings: Setting
     """
     minutes = settings.no_show_release_minutes if settings is not None else 60
     cutoff = now - dt.timedelta(minutes=minutes)
+    # Locked (PostgreSQL) so reception's check-in and this release cannot both win.
     overdue = list(db_session.scalars(select(Booking).where(
         Booking.status == BookingStatus.BOOKED, Booking.checked_in_at.is_(None),
         Booking.starts_at <= cutoff).with_for_update()))
-    for booking in overdue:
-        contract = contracts_service.active_contract_on(db_session=db_session, worker_id=booking.worker_id,
-                                                        day=booking.day)
-        percent = contract.no_show_percent if contract is not None else 100
-        db_session.execute(update(Booking).where(Booking.id == booking.id, Booking.status == BookingStatus.BOOKED,
-                                                 Booking.checked_in_at.is_(None))
-                           .values(status=BookingStatus.NO_SHOW, released_at=now,
-                                   charge_cents=booking.price_cents * percent // 100))
-    if overdue:
-        db_session.flush()
-        log.info("released %d no-show booking(s): %s", len(overdue), [b.id for b in overdue])
+    if not overdue:
+        return 0
+    percents = contracts_service.no_show_percents(
+        db_session=db_session, pairs={(booking.worker_id, booking.day) for booking in overdue})
+    db_session.execute(update(Booking), [
+        {"id": booking.id, "status": BookingStatus.NO_SHOW, "released_at": now,
+         "charge_cents": booking.price_cents * percents.get((booking.worker_id, booking.day), 100) // 100}
+        for booking in overdue])
+    db_session.flush()
+    log.info("released %d no-show booking(s): %s", len(overdue), [booking.id for booking in overdue][:50])
     return len(overdue)
 
 
@@ -363,36 +363,41 @@ def host_bookings(*, db_session: Session, today: dt.date) -> dict[dt.date, list[
     return {day: [row for row in found if row.booking.day == day] for day in days}
 
 
+@dataclass(frozen=True)
+class OverviewCell:
+    pseudonym: str
+    checked_in_at: dt.datetime | None
+
+
 @dataclass
 class OverviewDay:
     day: dt.date
     slots: list[rooms_service.ShiftSlot]
-    rows: list[tuple[Room, list[StaffBooking | None]]]
+    rows: list[tuple[Room, list[OverviewCell | None]]]
 
 
 def operator_overview(*, db_session: Session, first_day: dt.date, days: int = 7) -> list[OverviewDay]:
-    """Rooms × shifts per day with who booked (operator)."""
+    """Rooms × shifts per day with who booked (operator); reads only the columns it shows."""
     rooms = rooms_service.list_rooms(db_session=db_session)
     shifts = rooms_service.list_shifts(db_session=db_session, active_only=True)
     dates = [first_day + dt.timedelta(days=i) for i in range(days)]
-    found = bookings_for_days(db_session=db_session, days=dates)
-    index: dict[tuple[int, dt.date], list[StaffBooking]] = defaultdict(list)
-    for row in found:
-        index[(row.booking.room_id, row.booking.day)].append(row)
+    index: dict[tuple[int, dt.date], list[tuple[dt.datetime, dt.datetime, OverviewCell]]] = defaultdict(list)
+    rows = db_session.execute(
+        select(Booking.room_id, Booking.day, Booking.starts_at, Booking.ends_at, Booking.checked_in_at, User.username)
+        .join(User, User.id == Booking.worker_id)
+        .where(Booking.day >= dates[0], Booking.day <= dates[-1], Booking.status == BookingStatus.BOOKED))
+    for room_id, day, starts_at, ends_at, checked_in_at, username in rows:
+        index[(room_id, day)].append((starts_at, ends_at, OverviewCell(username, checked_in_at)))
     result = []
     for day in dates:
         slots = rooms_service.slots_on(db_session=db_session, day=day, shifts=shifts)
-        rows = []
+        day_rows = []
         for room in rooms:
-            cells = []
-            for slot in slots:
-                match = next((row for row in index.get((room.id, day), ())
-                              if row.booking.status == BookingStatus.BOOKED
-                              and row.booking.starts_at < slot.ends_at and row.booking.ends_at > slot.starts_at),
-                             None)
-                cells.append(match)
-            rows.append((room, cells))
-        result.append(OverviewDay(day, slots, rows))
+            held = index.get((room.id, day), ())
+            day_rows.append((room, [next((cell for starts_at, ends_at, cell in held
+                                          if starts_at < slot.ends_at and ends_at > slot.starts_at), None)
+                                    for slot in slots]))
+        result.append(OverviewDay(day, slots, day_rows))
     return result
 
 

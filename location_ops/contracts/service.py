@@ -126,6 +126,21 @@ def active_contract_on(*, db_session: Session, worker_id: int, day: dt.date) -> 
         or_(Contract.ends_on.is_(None), Contract.ends_on >= day)).order_by(Contract.starts_on.desc()).limit(1))
 
 
+def no_show_percents(*, db_session: Session, pairs: set[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], int]:
+    """Return {(worker_id, day): no-show charge %} under the active contract of that day, where there is one."""
+    workers = {worker_id for worker_id, _day in pairs}
+    contracts = db_session.scalars(select(Contract).where(Contract.worker_id.in_(workers),
+                                                          Contract.status == ContractStatus.ACTIVE)).all()
+    found = {}
+    for worker_id, day in pairs:
+        for contract in contracts:
+            if contract.worker_id == worker_id and contract.starts_on <= day and (
+                    contract.ends_on is None or contract.ends_on >= day):
+                found[(worker_id, day)] = contract.no_show_percent
+                break
+    return found
+
+
 def current_contract(*, db_session: Session, worker_id: int, day: dt.date) -> Contract | None:
     """The contract to show a worker: active today, else the newest."""
     return active_contract_on(db_session=db_session, worker_id=worker_id, day=day) or db_session.scalar(
