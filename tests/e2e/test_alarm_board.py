@@ -84,3 +84,23 @@ def test_worker_raises_an_alarm_only_by_holding_the_button(app, live_server, new
     with app.state.sessionmaker() as db_session:
         alarm = db_session.scalars(select(Alarm)).unique().one()
         assert (alarm.source, alarm.raised_by_id, alarm.state) == ("phone", worker.id, "raised")
+
+
+def test_security_phone_shows_a_workers_alarm_live(app, live_server, new_page, make_user, backend):
+    from tests.e2e.conftest import PHONE
+
+    security, worker = make_user("security"), make_user("worker")
+    page = new_page(PHONE)
+    browser_login(page, security.username, PASSWORD)
+    page.goto("/alarms")
+    page.wait_for_selector("#alarm-banner [data-bridge]", state="attached")
+    with app.state.sessionmaker() as db_session:
+        alarm, _created = service.raise_alarm(db_session=db_session, now=utcnow(), source="phone", user_id=worker.id)
+        message = service.alarm_message(alarm, "raised")
+        db_session.commit()
+    service.publish_alarm(app.state.hub, message)
+    page.wait_for_selector("#alarm-banner .alarm-raised")
+    assert worker.username in page.inner_text("#alarm-banner .alarm-raised")
+    box = page.locator("#alarm-banner .alarm-ack").bounding_box()
+    assert box["height"] >= 48 and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    screenshot(page, f"alarm-security-phone-{backend}")
