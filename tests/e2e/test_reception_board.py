@@ -124,3 +124,18 @@ def test_reception_board_live(app, live_server, new_page, make_user, mosquitto, 
     page.wait_for_selector("#room-1[data-state=occupied]")
     assert page.evaluate("window.__noReload") is True, "the board was redrawn, not reloaded"
     screenshot(page, f"reception-board-reconnected-{backend}")
+
+    # The log shows what the board did (check-in and check-out written by the board), and a visitor is two taps.
+    page.goto("/reception/log")
+    page.select_option("#visitor-form select[name=room]", label="4")
+    page.click("#visitor-form button[value=visitor_in]")
+    page.wait_for_url("**/reception/log?added=*")
+    rows = page.inner_text("table.rx-log")
+    assert "Visitor arrived" in rows and "Mila" in rows and "Worker out" in rows
+    screenshot(page, f"reception-log-{backend}")
+    page.goto("/reception/shift")
+    page.click("#start-shift button")
+    page.wait_for_url("**/reception")
+    page.goto("/reception/shift")
+    page.fill("#end-shift textarea[name=note]", "Room 5 still to clean. Quiet evening.")
+    screenshot(page, f"reception-shift-{backend}")
