@@ -75,6 +75,10 @@ def _board_context(request: Request, db_session, principal: Principal, **extra) 
 
 @router.get("/reception", dependencies=[allow(RECEPTION_READ)])
 def board_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal):
+    """The board; a host with no shift open first sees the handover (what is open) and starts one."""
+    if principal.role == Role.HOST and service.current_shift(db_session=db_session) is None:
+        db_session.commit()
+        return RedirectResponse("/reception/shift", status_code=303)
     return render(request, "reception/board.html", _board_context(request, db_session, principal))
 
 

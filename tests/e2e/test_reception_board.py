@@ -66,7 +66,12 @@ def test_reception_board_live(app, live_server, new_page, make_user, mosquitto, 
     host = make_user(Role.HOST, "gastvrouw")
     page = new_page(TABLET, locale="en-GB")
     browser_login(page, host.username, PASSWORD)
+    # No shift open: the host first sees what is open, then starts her shift and gets the board.
     page.goto("/reception")
+    page.wait_for_url("**/reception/shift")
+    assert "Rooms that need cleaning" in page.inner_text("#handover") and "Room 7" in page.inner_text("#handover")
+    page.click("#start-shift button")
+    page.wait_for_url("**/reception")
     page.wait_for_selector("body[data-live='1']")
     page.wait_for_selector("#alarm-banner [data-bridge=connected]", state="attached")
     assert [_state(page, n) for n in (1, 3, 5, 7, 9, 2)] == [
@@ -133,9 +138,6 @@ def test_reception_board_live(app, live_server, new_page, make_user, mosquitto, 
     rows = page.inner_text("table.rx-log")
     assert "Visitor arrived" in rows and "Mila" in rows and "Worker out" in rows
     screenshot(page, f"reception-log-{backend}")
-    page.goto("/reception/shift")
-    page.click("#start-shift button")
-    page.wait_for_url("**/reception")
     page.goto("/reception/shift")
     page.fill("#end-shift textarea[name=note]", "Room 5 still to clean. Quiet evening.")
     screenshot(page, f"reception-shift-{backend}")

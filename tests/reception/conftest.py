@@ -94,7 +94,18 @@ def place(app, settings, now) -> Place:
 
 @pytest.fixture
 def host(login_as, client):
-    """The test client, logged in as a host; returns the host user."""
+    """The test client, logged in as a host with a shift started; returns the host user."""
+    from tests.conftest import csrf_from
+
+    user = login_as(Role.HOST)
+    token = csrf_from(client.get("/reception/shift").text)
+    assert client.post("/reception/shift/start", data={"csrf_token": token},
+                       follow_redirects=False).status_code == 303
+    return user
+
+
+@pytest.fixture
+def host_without_shift(login_as, client):
     return login_as(Role.HOST)
 
 
