@@ -143,8 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from sqlalchemy.exc import OperationalError
 
+    from location_ops import i18n
+
+    settings = get_settings()
+    i18n.set_language(settings.default_language)  # the sentences a command prints
     try:
-        return args.func(get_settings(), args)
+        return args.func(settings, args)
     except OperationalError as exc:
         print(f"The database cannot be reached: {str(exc.orig).strip()}", file=sys.stderr)
         return 1

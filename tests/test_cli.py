@@ -27,14 +27,15 @@ PASSWORD = "a-long-cli-password"
 
 def run(url: str, tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
     env = {**os.environ, "LOCATION_OPS_DATABASE_URL": url, "LOCATION_OPS_VAR_DIR": str(tmp_path / "var"),
-           "LOCATION_OPS_ARGON2_TIME_COST": "1", "LOCATION_OPS_ARGON2_MEMORY_KIB": "1024"}
+           "LOCATION_OPS_ARGON2_TIME_COST": "1", "LOCATION_OPS_ARGON2_MEMORY_KIB": "1024",
+           "LOCATION_OPS_DEFAULT_LANGUAGE": "en"}
     return subprocess.run([str(CLI), *args], input=stdin, env=env, capture_output=True, text=True, timeout=120,
                           cwd=ROOT)
 
 
 def settings_for(url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=url, mqtt_url="mqtt://127.0.0.1:9", var_dir=tmp_path / "var",
-                    argon2_time_cost=1, argon2_memory_kib=1024)
+                    argon2_time_cost=1, argon2_memory_kib=1024, default_language="en")
 
 
 def usernames(url: str) -> set[str]:

@@ -11,6 +11,12 @@ from location_ops.app import create_app
 from tests.conftest import api_token, login
 
 
+@pytest.fixture
+def settings(settings):
+    """Sentences are checked in English; the app's default language is Dutch."""
+    return settings.model_copy(update={"default_language": "en"})
+
+
 def assert_secure_headers(response, *, cached_ok: bool = False) -> None:
     csp = response.headers["content-security-policy"]
     directives = dict((part.strip().split(" ", 1) + [""])[:2] for part in csp.split(";") if part.strip())

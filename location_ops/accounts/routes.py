@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import segno
 from fastapi import APIRouter, Form, HTTPException, Path, Request
@@ -18,7 +18,7 @@ from location_ops.accounts.deps import SESSION_COOKIE, CurrentPrincipal, allow
 from location_ops.accounts.models import Role, User
 from location_ops.accounts.schemas import LoginIn, TokenOut, UserIn, UserOut
 from location_ops.db import SessionDep
-from location_ops.i18n import _
+from location_ops.i18n import _, ngettext
 from location_ops.privacy.service import audit
 from location_ops.web import render
 
@@ -56,7 +56,8 @@ def _set_session_cookie(request: Request, response: Response, token: str, max_ag
 
 def _login_failed_message(exc: Exception) -> str:
     if isinstance(exc, service.LoginThrottled):
-        return _("Too many attempts. Wait %(n)d seconds and try again.") % {"n": exc.wait_seconds}
+        return ngettext("Too many attempts. Wait %(n)d second and try again.",
+                        "Too many attempts. Wait %(n)d seconds and try again.", exc.wait_seconds) % {"n": exc.wait_seconds}
     return _("Wrong username or password.")
 
 
@@ -82,10 +83,13 @@ def login_submit(
         user = service.authenticate(db_session=db_session, settings=settings, username=username,
                                     password=password, address=address)
     except (service.LoginFailed, service.LoginThrottled) as exc:
-        status = 429 if isinstance(exc, service.LoginThrottled) else 400
-        return render(request, "accounts/login.html",
-                      {"next": safe_next(next), "error": _login_failed_message(exc), "username": username[:64]},
-                      status_code=status)
+        throttled = isinstance(exc, service.LoginThrottled)
+        response = render(request, "accounts/login.html",
+                          {"next": safe_next(next), "error": _login_failed_message(exc), "username": username[:64]},
+                          status_code=429 if throttled else 400)
+        if throttled:
+            response.headers["Retry-After"] = str(exc.wait_seconds)
+        return response
     # A new session id at every login; any session the browser had is ended.
     if old := request.cookies.get(SESSION_COOKIE):
         if previous := service.load_session(db_session=db_session, settings=settings, token=old, kind="web"):
@@ -95,7 +99,7 @@ def login_submit(
     audit(db_session=db_session, action="login.password_ok" if user.mfa_enabled else "login.success",
           actor_id=user.id, address=address)
     db_session.commit()
-    target = f"/login/mfa?next={safe_next(next)}" if user.mfa_enabled else safe_next(next)
+    target = f"/login/mfa?next={quote(safe_next(next))}" if user.mfa_enabled else safe_next(next)
     response = RedirectResponse(target, status_code=303)
     _set_session_cookie(request, response, token)
     if user.language:
@@ -139,8 +143,11 @@ def mfa_submit(
             db_session.commit()
         message = (_login_failed_message(service.LoginThrottled(throttle.wait_seconds)) if throttle.wait_seconds
                    else _("That code is not right. Try the newest code from your app."))
-        return render(request, "accounts/login_mfa.html", {"next": safe_next(next), "error": message},
-                      status_code=429 if throttle.wait_seconds else 400)
+        response = render(request, "accounts/login_mfa.html", {"next": safe_next(next), "error": message},
+                          status_code=429 if throttle.wait_seconds else 400)
+        if throttle.wait_seconds:
+            response.headers["Retry-After"] = str(throttle.wait_seconds)
+        return response
     service.end_session(db_session=db_session, auth_session=pending)
     token, _s = service.start_session(db_session=db_session, settings=settings, user=user, mfa_passed=True)
     audit(db_session=db_session, action="login.success", actor_id=user.id, address=address)

@@ -37,8 +37,8 @@ def test_another_sessions_token_does_not_work(app, client, login_as, make_user):
     from fastapi.testclient import TestClient
 
     make_user("worker", "other")
-    with TestClient(app) as other:
-        other_token = csrf_from(other.get("/login").text)  # a valid pre-login token, but not this session's
+    other = TestClient(app)  # no `with`: the app is already started (a second lifespan would leak a bridge)
+    other_token = csrf_from(other.get("/login").text)  # a valid pre-login token, but not this session's
     response = client.post("/admin/users", data=new_user_form(csrf_token=other_token), follow_redirects=False)
     assert response.status_code == 403
 

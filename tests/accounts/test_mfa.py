@@ -48,7 +48,7 @@ def test_enrolment_shows_a_qr_code_refuses_a_wrong_code_and_turns_on_with_the_ri
     user = make_user("host", "roos")
     login(client, "roos")
     page = client.get("/account/mfa")
-    assert page.status_code == 200 and "<svg" in page.text
+    assert page.status_code == 200 and "<svg" in page.text and "style=" not in page.text  # strict CSP
     secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page.text).group(1)
     assert stored_user(client.app, user.id).mfa_secret == secret
     assert client.get("/account/mfa").text.count(secret) >= 1  # reloading keeps the same secret
@@ -159,19 +159,19 @@ def test_operator_resets_another_users_mfa(client, login_as, make_user, app):
     with_mfa(app, host)
     from fastapi.testclient import TestClient
 
-    with TestClient(app) as host_client:  # the host is logged in elsewhere
-        host_secret = stored_user(app, host.id).mfa_secret
-        location = login(host_client, "lost-phone").headers["location"]
-        host_client.post("/login/mfa", data={"code": code(host_secret), "csrf_token": csrf_from(host_client.get(location).text)})
-        assert host_client.get("/account").status_code == 200
-        operator = login_as("operator")
-        token = csrf_from(client.get("/admin/users").text)
-        response = client.post(f"/admin/users/{host.id}/mfa-reset", data={"csrf_token": token}, follow_redirects=False)
-        assert response.status_code == 303
-        reset = stored_user(app, host.id)
-        assert not reset.mfa_enabled and reset.mfa_secret is None
-        assert ("mfa.disable", operator.id, host.id) in audit_actions(app)
-        assert host_client.get("/account", follow_redirects=False).status_code == 303  # sessions ended
+    host_client = TestClient(app)  # the host, logged in elsewhere (no `with`: the app runs already)
+    host_secret = stored_user(app, host.id).mfa_secret
+    location = login(host_client, "lost-phone").headers["location"]
+    host_client.post("/login/mfa", data={"code": code(host_secret), "csrf_token": csrf_from(host_client.get(location).text)})
+    assert host_client.get("/account").status_code == 200
+    operator = login_as("operator")
+    token = csrf_from(client.get("/admin/users").text)
+    response = client.post(f"/admin/users/{host.id}/mfa-reset", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    reset = stored_user(app, host.id)
+    assert not reset.mfa_enabled and reset.mfa_secret is None
+    assert ("mfa.disable", operator.id, host.id) in audit_actions(app)
+    assert host_client.get("/account", follow_redirects=False).status_code == 303  # sessions ended
     assert login(client, "lost-phone").headers["location"] == "/"  # password only, until set up again
 
 

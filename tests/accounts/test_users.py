@@ -6,7 +6,8 @@ import pyotp
 import pytest
 
 from location_ops.clock import utcnow
-from tests.accounts.helpers import audit_actions, session_count, stored_user
+from location_ops.accounts.models import User
+from tests.accounts.helpers import audit_actions, read, session_count, stored_user
 from tests.conftest import PASSWORD, api_token, csrf_from, login
 
 NEW = {"username": "Newcomer", "password": "long-enough-password", "role": "worker"}
@@ -56,38 +57,45 @@ def test_unknown_role_and_bad_usernames_are_refused(client, operator_headers):
     assert [u["username"] for u in listed] == ["boss"]
 
 
-@pytest.mark.parametrize("role", ["host", "worker", "caseworker", "security"])
-def test_other_roles_are_refused_and_nobody_without_a_token(client, make_user, role):
-    make_user(role, "someone")
-    headers = api_token(client, "someone")
-    listed = client.get("/api/v1/users", headers=headers)
-    assert listed.status_code == 403 and listed.json() == {"detail": "You do not have access to this page."}
-    created = client.post("/api/v1/users", json=NEW, headers=headers)
-    assert created.status_code == 403
+def test_other_roles_are_refused_and_nobody_without_a_token(client, make_user):
     assert client.get("/api/v1/users").status_code == 401
     assert client.post("/api/v1/users", json=NEW).status_code == 401
-    login(client, "someone")
-    page = client.get("/admin/users")
-    assert page.status_code == 403 and "You do not have access to this page." in page.text
+    for role in ("host", "worker", "caseworker", "security"):
+        make_user(role, f"someone-{role}")
+        headers = api_token(client, f"someone-{role}")
+        listed = client.get("/api/v1/users", headers=headers)
+        assert listed.status_code == 403 and listed.json() == {"detail": "You do not have access to this page."}
+        assert client.post("/api/v1/users", json=NEW, headers=headers).status_code == 403
+        login(client, f"someone-{role}")
+        page = client.get("/admin/users")
+        assert page.status_code == 403 and "You do not have access to this page." in page.text, role
+    assert "Newcomer" not in {u.username for u in read(client.app, lambda s: s.query(User).all())}
+
+
+def test_usernames_are_shown_escaped(client, login_as, make_user):
+    make_user("worker", "<b>bold</b>")
+    login_as("operator")
+    page = client.get("/admin/users").text
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page and "<b>bold</b>" not in page
 
 
 def test_role_change_ends_the_users_sessions_and_is_audited(app, client, login_as, make_user):
     from fastapi.testclient import TestClient
 
     host = make_user("host", "reception")
-    with TestClient(app) as tablet:
-        login(tablet, "reception")
-        api = api_token(tablet, "reception")
-        assert tablet.get("/account").status_code == 200
-        operator = login_as("operator")
-        token = csrf_from(client.get("/admin/users").text)
-        response = client.post(f"/admin/users/{host.id}/role", data={"role": "worker", "csrf_token": token},
-                               follow_redirects=False)
-        assert response.status_code == 303
-        assert stored_user(app, host.id).role == "worker"
-        assert session_count(app, host.id) == 0
-        assert tablet.get("/account", follow_redirects=False).status_code == 303
-        assert tablet.get("/api/v1/me", headers=api).status_code == 401
+    tablet = TestClient(app)  # no `with`: the app runs already
+    login(tablet, "reception")
+    api = api_token(tablet, "reception")
+    assert tablet.get("/account").status_code == 200
+    operator = login_as("operator")
+    token = csrf_from(client.get("/admin/users").text)
+    response = client.post(f"/admin/users/{host.id}/role", data={"role": "worker", "csrf_token": token},
+                           follow_redirects=False)
+    assert response.status_code == 303
+    assert stored_user(app, host.id).role == "worker"
+    assert session_count(app, host.id) == 0
+    assert tablet.get("/account", follow_redirects=False).status_code == 303
+    assert tablet.get("/api/v1/me", headers=api).status_code == 401
     assert ("user.role_change", operator.id, host.id) in audit_actions(app)
     bad = client.post(f"/admin/users/{host.id}/role", data={"role": "boss", "csrf_token": token})
     assert bad.status_code == 400 and "Unknown role" in bad.text
