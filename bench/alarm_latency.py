@@ -57,32 +57,50 @@ def proc_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-class Screen(threading.Thread):
-    """One SSE client: records when each alarm title arrives."""
+class Screens(threading.Thread):
+    """SCREENS SSE clients in one asyncio loop (one thread: no GIL hand-overs between 30 threads)."""
 
-    def __init__(self, url: str, headers: dict) -> None:
+    def __init__(self, url: str, headers: dict, count: int) -> None:
         super().__init__(daemon=True)
-        self.url, self.headers = url, headers
-        self.arrivals: dict[str, float] = {}
+        self.url, self.headers, self.count = url, headers, count
+        self.arrivals: list[dict[str, float]] = [{} for _ in range(count)]
+        self.connected = 0
         self.ready = threading.Event()
-        self.client = httpx.Client(timeout=httpx.Timeout(10, read=None))
+        self.stop = threading.Event()
 
     def run(self) -> None:
-        try:
-            with self.client.stream("GET", self.url, headers=self.headers) as response:
-                kind = None
-                for line in response.iter_lines():
-                    if line.startswith("event:"):
-                        kind = line[6:].strip()
-                        if kind == "hello":
+        import asyncio
+
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        import asyncio
+
+        async with httpx.AsyncClient(timeout=httpx.Timeout(10, read=None),
+                                     limits=httpx.Limits(max_connections=self.count + 5)) as client:
+            tasks = [asyncio.create_task(self._screen(client, i)) for i in range(self.count)]
+            while not self.stop.is_set():
+                await asyncio.sleep(0.2)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _screen(self, client, index: int) -> None:
+        arrivals = self.arrivals[index]
+        async with client.stream("GET", self.url, headers=self.headers) as response:
+            kind = None
+            async for line in response.aiter_lines():
+                if line.startswith("event:"):
+                    kind = line[6:].strip()
+                    if kind == "hello":
+                        self.connected += 1
+                        if self.connected == self.count:
                             self.ready.set()
-                    elif line.startswith("data:") and kind == "alarm":
-                        now = time.perf_counter()
-                        data = json.loads(line[5:])
-                        if data.get("what") == "raised":
-                            self.arrivals.setdefault(data["device_id"], now)
-        except Exception:  # noqa: BLE001 - closed at the end
-            pass
+                elif line.startswith("data:") and kind == "alarm":
+                    now = time.perf_counter()
+                    data = json.loads(line[5:])
+                    if data.get("what") == "raised":
+                        arrivals.setdefault(data["device_id"], now)
 
 
 def run_backend(name: str, database_url: str, broker: MosquittoBroker, presses: int, tmp: Path) -> dict:
@@ -116,11 +134,11 @@ def run_backend(name: str, database_url: str, broker: MosquittoBroker, presses: 
         token = httpx.post(f"{base}/api/v1/auth/login", json={"username": host.username, "password": PASSWORD}
                            ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
-        screens = [Screen(f"{base}/api/v1/events", headers) for _ in range(SCREENS)]
-        for screen in screens:
-            screen.start()
-        for screen in screens:
-            screen.ready.wait(20)
+        screen_thread = Screens(f"{base}/api/v1/events", headers, SCREENS)
+        screen_thread.start()
+        if not screen_thread.ready.wait(30):
+            raise RuntimeError("the SSE screens did not connect")
+        screens = screen_thread.arrivals
 
         # The bare broker: a plain subscriber on the same press topics.
         bare: dict[str, float] = {}
@@ -165,17 +183,17 @@ def run_backend(name: str, database_url: str, broker: MosquittoBroker, presses: 
             pub.publish(f"location-ops/{site}/devices/{device}/event", json.dumps({"event": "press", "seq": 1}), qos=1)
             time.sleep(0.05)  # presses spaced out: we measure latency, not a flood
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not all(len(s.arrivals) >= presses for s in screens):
+        while time.monotonic() < deadline and not all(len(s) >= presses for s in screens):
             time.sleep(0.1)
         rss = proc_rss_mb(app.pid)
         stop.set()
         pub.loop_stop()
         sub.loop_stop()
         broker_ms = [(bare[d] - sent[d]) * 1000 for d in sent if d in bare]
-        sse_ms = [(s.arrivals[d] - sent[d]) * 1000 for s in screens for d in sent if d in s.arrivals]
+        sse_ms = [(s[d] - sent[d]) * 1000 for s in screens for d in sent if d in s]
         missing = presses * SCREENS - len(sse_ms)
-        for screen in screens:
-            screen.client.close()
+        screen_thread.stop.set()
+        screen_thread.join(10)
         return {"backend": name, "broker_p50": statistics.median(broker_ms), "broker_p99": percentile(broker_ms, 99),
                 "sse_p50": statistics.median(sse_ms), "sse_p99": percentile(sse_ms, 99), "missing": missing,
                 "rss_mb": rss, "idle_cpu_pct": idle_cpu}
