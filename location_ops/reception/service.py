@@ -155,6 +155,8 @@ def board(*, db_session: Session, settings: Settings, now: dt.datetime) -> Board
     room_warnings: dict[int, list[alarms_service.DeviceWarning]] = {}
     general = []
     for warning in alarms_service.device_warnings(db_session=db_session, now=now, settings=settings):
+        if warning.kind == "bridge":
+            continue  # the staff alarm banner (base.html) already says so, on every page
         room_id = device_rooms.get(warning.device_pk) if warning.device_pk is not None else None
         if room_id is None:
             general.append(warning)
