@@ -192,6 +192,11 @@ def run_backend(name: str, database_url: str, broker: MosquittoBroker, presses: 
         broker_ms = [(bare[d] - sent[d]) * 1000 for d in sent if d in bare]
         sse_ms = [(s[d] - sent[d]) * 1000 for s in screens for d in sent if d in s]
         missing = presses * SCREENS - len(sse_ms)
+        if os.environ.get("BENCH_TRACE"):
+            for d in list(sent)[:: max(1, presses // 15)]:
+                per = sorted((s[d] - sent[d]) * 1000 for s in screens if d in s)
+                print(f"  {d}: broker {(bare.get(d, float('nan')) - sent[d]) * 1000:.1f} ms, "
+                      f"SSE first {per[0]:.1f} median {per[len(per) // 2]:.1f} last {per[-1]:.1f} ms")
         screen_thread.stop.set()
         screen_thread.join(10)
         return {"backend": name, "broker_p50": statistics.median(broker_ms), "broker_p99": percentile(broker_ms, 99),
