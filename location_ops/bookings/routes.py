@@ -18,7 +18,7 @@ from location_ops.bookings.schemas import BookingIn, BookingOut, ShiftAvailabili
 from location_ops.clock import local_today, utcnow
 from location_ops.db import SessionDep
 from location_ops.i18n import _
-from location_ops.web import render
+from location_ops.web import fmt_cents, render
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["bookings"])
@@ -63,8 +63,11 @@ def _grid_context(request: Request, db_session, principal, day: dt.date) -> dict
     grid = service.availability(db_session=db_session, first_day=day, days=1, viewer_id=viewer)[0]
     horizon = today + dt.timedelta(days=settings.booking_horizon_days)
     previous = first - dt.timedelta(days=GRID_DAYS)
+    # Babel's currency formatting is the slowest part of the page: once per distinct price.
+    prices = {cell.price_cents for _room, cells in grid.rows for cell in cells}
     return {
         "grid": grid, "day": day, "days": days, "today": today,
+        "prices": {cents: fmt_cents(cents) for cents in prices},
         "can_book": principal.role == Role.WORKER and day <= horizon,
         "beyond_horizon": day > horizon,
         "prev_week": previous if previous >= today else (today if first > today else None),

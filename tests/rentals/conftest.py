@@ -106,3 +106,13 @@ def login_staff(client, make_user):
         return user
 
     return do
+
+
+@pytest.fixture(autouse=True)
+def _english(request) -> None:
+    """Assertions read the English sentences; a test may still pick another language by cookie."""
+    from location_ops import i18n
+
+    i18n.set_language("en")  # for services called directly in the test
+    if "client" in request.fixturenames:
+        request.getfixturevalue("client").headers["Accept-Language"] = "en"
