@@ -138,6 +138,14 @@ def raise_page(request: Request, db_session: SessionDep, principal: CurrentPrinc
                                                  "title_of": service.alarm_title})
 
 
+@router.get("/alarms/mine", dependencies=[allow(ALARM_RAISE)])
+def my_alarms(request: Request, db_session: SessionDep, principal: CurrentPrincipal):
+    """The caller's own recent alarms (the phone page refreshes this over SSE)."""
+    mine = service.list_alarms(db_session=db_session, role=Role.WORKER, user_id=principal.id, limit=5)
+    db_session.commit()
+    return render(request, "alarms/_mine.html", {"mine": mine})
+
+
 @router.post("/alarms/{alarm_id}/acknowledge", dependencies=[allow(ALARMS)])
 def acknowledge_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, alarm_id: int):
     _acknowledge(request, db_session, principal, alarm_id, "")

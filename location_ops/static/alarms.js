@@ -40,6 +40,20 @@
     hold.addEventListener("keyup", cancel);
   }
 
+  // --- the worker's own alarms: refreshed live, so they see that staff are coming ---
+  var mine = document.getElementById("alarm-mine");
+  if (mine && window.EventSource && !document.getElementById("alarm-banner")) {
+    var refreshMine = function () {
+      fetch(mine.getAttribute("data-refresh"), { credentials: "same-origin", headers: { "HX-Request": "true" } })
+        .then(function (response) { if (!response.ok) throw new Error(response.status); return response.text(); })
+        .then(function (html) { mine.innerHTML = html; })
+        .catch(function () {});
+    };
+    var own = new EventSource("/api/v1/events");
+    own.addEventListener("alarm", refreshMine);
+    own.addEventListener("open", refreshMine);
+  }
+
   // --- the staff banner ---
   var banner = document.getElementById("alarm-banner");
   if (!banner) return;

@@ -84,6 +84,16 @@ def test_worker_raises_an_alarm_only_by_holding_the_button(app, live_server, new
     with app.state.sessionmaker() as db_session:
         alarm = db_session.scalars(select(Alarm)).unique().one()
         assert (alarm.source, alarm.raised_by_id, alarm.state) == ("phone", worker.id, "raised")
+        # Staff acknowledge: the worker's phone shows it live, without a reload.
+        page.wait_for_selector("#alarm-mine .alarm-mine-raised")
+        page.evaluate("window.notReloaded = true")
+        service.acknowledge(db_session=db_session, alarm=alarm, user_id=None, now=utcnow())
+        message = service.alarm_message(alarm, "acknowledged")
+        db_session.commit()
+    service.publish_alarm(app.state.hub, message)
+    page.wait_for_selector("#alarm-mine .alarm-mine-acknowledged")
+    assert page.evaluate("window.notReloaded") is True
+    screenshot(page, f"alarm-raise-acknowledged-phone-{backend}")
 
 
 def test_security_phone_shows_a_workers_alarm_live(app, live_server, new_page, make_user, backend):
