@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import pyotp
 from passlib.context import CryptContext
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -186,9 +186,10 @@ def login_throttle(*, db_session: Session, settings: Settings, username: str, ad
     ``login_max_delay_seconds``: a guesser is slowed to a crawl, but nobody can lock
     a user out for longer than that by typing wrong passwords for them.
     """
+    key = attempt_key(username)
+    _serialise_attempts(db_session, f"account:{key}", f"address:{address}")
     now = utcnow()
     since = now - dt.timedelta(minutes=settings.login_window_minutes)
-    key = attempt_key(username)
     waits = []
     for column, value, free in (
         (LoginAttempt.username_key, key, settings.login_free_attempts),
@@ -206,6 +207,20 @@ def login_throttle(*, db_session: Session, settings: Settings, username: str, ad
         if ready_at > now:
             waits.append(math.ceil((ready_at - now).total_seconds()))
     return Throttle(max(waits, default=0))
+
+
+def _serialise_attempts(db_session: Session, *names: str) -> None:
+    """Make logins for the same account (and address) wait for each other until commit.
+
+    Otherwise parallel guesses all pass the check before any failure is recorded, and
+    the doubling wait would hold back only one guess per round. SQLite needs nothing:
+    its transactions start with BEGIN IMMEDIATE and so run one at a time already.
+    """
+    if db_session.get_bind().dialect.name != "postgresql":
+        return
+    for name in names:  # always in this order: no deadlock
+        lock = int.from_bytes(hashlib.sha256(f"location-ops-login:{name}".encode()).digest()[:8], "big", signed=True)
+        db_session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": lock})
 
 
 def record_failure(*, db_session: Session, username: str, address: str, user: User | None) -> None:

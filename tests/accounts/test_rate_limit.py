@@ -93,3 +93,15 @@ def test_one_address_trying_many_usernames_is_slowed_but_others_are_not(app, cli
     # The victim, from another address, is not held up by the guesser.
     elsewhere = TestClient(app, client=("192.0.2.7", 50000))  # no `with`: the app runs already
     assert api_login(elsewhere, "victim").status_code == 200
+
+
+def test_parallel_guesses_do_not_slip_past_the_wait(client, make_user, settings):
+    from concurrent.futures import ThreadPoolExecutor
+
+    make_user("host", "target")
+    for _ in range(settings.login_free_attempts):
+        assert api_login(client, "target", "wrong-password").status_code == 401
+    clock.advance(dt.timedelta(seconds=1))  # the first wait is over: one more guess is allowed
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda n: api_login(client, "target", f"guess-{n}").status_code, range(8)))
+    assert sorted(statuses) == [401] + [429] * 7, statuses
