@@ -231,9 +231,10 @@ def record_failure(*, db_session: Session, username: str, address: str, user: Us
           target_id=user.id if user else None, address=address)
 
 
-def prune_attempts(*, db_session: Session, settings: Settings) -> None:
+def prune_attempts(*, db_session: Session, settings: Settings) -> int:
+    """Delete failed logins older than the window; return how many."""
     since = utcnow() - dt.timedelta(minutes=settings.login_window_minutes)
-    db_session.execute(delete(LoginAttempt).where(LoginAttempt.at < since))
+    return db_session.execute(delete(LoginAttempt).where(LoginAttempt.at < since)).rowcount
 
 
 # --- authentication ----------------------------------------------------------------
@@ -353,8 +354,9 @@ def end_all_sessions(*, db_session: Session, user_id: int) -> None:
     db_session.execute(delete(AuthSession).where(AuthSession.user_id == user_id))
 
 
-def purge_expired_sessions(*, db_session: Session) -> None:
-    db_session.execute(delete(AuthSession).where(AuthSession.expires_at < utcnow()))
+def purge_expired_sessions(*, db_session: Session) -> int:
+    """Delete sessions and tokens past their absolute lifetime; return how many."""
+    return db_session.execute(delete(AuthSession).where(AuthSession.expires_at < utcnow())).rowcount
 
 
 # --- MFA (TOTP) ------------------------------------------------------------------------

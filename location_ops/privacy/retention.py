@@ -34,9 +34,8 @@ def register(name: str) -> Callable[[Purger], Purger]:
 
 @register("expired sessions and old login attempts")
 def _purge_sessions(*, db_session: Session, settings: Settings) -> int:
-    accounts_service.purge_expired_sessions(db_session=db_session)
-    accounts_service.prune_attempts(db_session=db_session, settings=settings)
-    return 0
+    return (accounts_service.purge_expired_sessions(db_session=db_session)
+            + accounts_service.prune_attempts(db_session=db_session, settings=settings))
 
 
 def purge(*, db_session: Session, settings: Settings) -> dict[str, int]:

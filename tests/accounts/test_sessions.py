@@ -134,3 +134,25 @@ def test_open_redirect_attempts_land_on_the_start_page(client, make_user):
         assert "evil.example" not in page.text, target
         response = login(client, "roos", next=target)
         assert response.status_code == 303 and response.headers["location"] == "/", target
+
+
+def test_purge_removes_expired_sessions_and_old_attempts_only(app, client, make_user, settings):
+    from location_ops.accounts.models import LoginAttempt
+    from location_ops.privacy.retention import purge
+
+    clock.freeze(START)
+    make_user("worker", "lila")
+    login(client, "lila")
+    login(client, "lila", "wrong-password")
+    clock.advance(dt.timedelta(hours=settings.session_absolute_hours_other, minutes=1))
+    make_user("host", "fresh")
+    from fastapi.testclient import TestClient
+
+    tablet = TestClient(app)  # another browser (no `with`: the app runs already)
+    login(tablet, "fresh")  # a live session and a recent failure stay
+    login(tablet, "fresh", "wrong-password")
+    with app.state.sessionmaker() as db_session:
+        counts = purge(db_session=db_session, settings=settings)
+    assert counts["expired sessions and old login attempts"] == 2
+    assert session_count(app) == 1
+    assert read(app, lambda s: s.query(LoginAttempt).count()) == 1
