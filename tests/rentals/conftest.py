@@ -67,6 +67,28 @@ class Rentals:
             db_session.commit()
             return user
 
+    def worker_tokens(self, count: int) -> list[dict]:
+        """``count`` workers with active contracts and API tokens, made in one transaction."""
+        from tests.conftest import PASSWORD
+
+        if "hash" not in _HASH:
+            _HASH["hash"] = accounts_service.hash_password(PASSWORD, self.settings)
+        headers = []
+        with self.session() as db_session:
+            for _index in range(count):
+                name = f"w{uuid.uuid4().hex[:8]}"
+                user = User(username=name, username_key=name, role=Role.WORKER, password_hash=_HASH["hash"],
+                            mfa_enabled=False, active=True, created_at=utcnow())
+                db_session.add(user)
+                db_session.flush()
+                contracts_service.create_contract(db_session=db_session, worker=user,
+                                                  starts_on=TODAY - dt.timedelta(days=10), status=ContractStatus.ACTIVE)
+                token, _auth = accounts_service.start_session(db_session=db_session, settings=self.settings,
+                                                              user=user, kind="api", mfa_passed=True)
+                headers.append({"Authorization": f"Bearer {token}"})
+            db_session.commit()
+        return headers
+
     def token(self, user: User) -> dict:
         with self.session() as db_session:
             token, _auth = accounts_service.start_session(db_session=db_session, settings=self.settings,

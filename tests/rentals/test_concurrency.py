@@ -40,7 +40,7 @@ def _active(app) -> int:
 
 def test_hundred_workers_racing_for_one_room_get_one_201_and_99_409(app, rentals):
     room, = rentals.rooms(1)
-    tokens = [rentals.token(rentals.worker()) for _ in range(ATTEMPTS)]
+    tokens = rentals.worker_tokens(ATTEMPTS)
     body = {"room_id": room.id, "date": TOMORROW.isoformat(), "shift": "evening"}
     server = LiveServer(app)
     server.start()
