@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from location_ops.access import PUBLIC
 from location_ops.accounts.deps import allow
 from location_ops.app import create_app
-from tests.conftest import api_token, login
+from tests.conftest import api_token, csrf_from, login
 
 
 @pytest.fixture
@@ -98,6 +98,10 @@ def test_cookies_are_secure_when_configured(settings, make_user):
         session_cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("lo_session="))
         assert "Secure" in session_cookie and "HttpOnly" in session_cookie and "SameSite=lax" in session_cookie
         assert response.headers["strict-transport-security"].startswith("max-age=")
+        token = csrf_from(client.get("/account").text)
+        logout = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+        cleared = next(c for c in logout.headers.get_list("set-cookie") if c.startswith("lo_session="))
+        assert "Max-Age=0" in cleared and "Secure" in cleared
 
 
 def test_cookies_are_not_marked_secure_by_default(client, make_user):

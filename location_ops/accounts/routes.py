@@ -31,7 +31,8 @@ nav.add("/account", "My account", SIGNED_IN, order=99)
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    # At most 64 characters: the columns that keep it (attempts, audit) are that wide.
+    return (request.client.host if request.client else "unknown")[:64]
 
 
 def safe_next(target: str | None) -> str:
@@ -163,7 +164,8 @@ def logout(request: Request, db_session: SessionDep, principal: CurrentPrincipal
     audit(db_session=db_session, action="logout", actor_id=principal.id, address=client_address(request))
     db_session.commit()
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
+                           secure=request.app.state.settings.secure_cookies)
     return response
 
 

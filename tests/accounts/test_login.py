@@ -102,3 +102,15 @@ def test_logout_ends_the_session_server_side(client, make_user):
     client.cookies.set("lo_session", old_cookie)
     replay = client.get("/account", follow_redirects=False)
     assert replay.status_code == 303 and replay.headers["location"].startswith("/login")
+
+
+def test_a_long_client_address_is_kept_within_its_column(app, make_user):
+    from fastapi.testclient import TestClient
+
+    from tests.accounts.helpers import attempt_count
+
+    make_user("host", "roos")
+    with TestClient(app, client=("2001:db8:" + "a" * 100, 50000)) as proxied:
+        assert proxied.post("/api/v1/auth/login", json={"username": "roos", "password": "wrong"}).status_code == 401
+        assert proxied.post("/api/v1/auth/login", json={"username": "roos", "password": PASSWORD}).status_code == 200
+    assert attempt_count(app) == 1
