@@ -52,3 +52,8 @@ def test_worker_books_and_cancels_on_a_phone(new_page, app, settings, backend):
     with app.state.sessionmaker() as db_session:
         statuses = db_session.scalars(select(Booking.status)).all()
     assert statuses == [BookingStatus.CANCELLED]
+    for name, path in (("contract", "/contract"), ("statement", "/statements")):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        if backend == "sqlite":
+            screenshot(page, f"booking-{name}-phone")
