@@ -13,8 +13,7 @@ from fastapi.responses import RedirectResponse
 
 from location_ops import nav
 from location_ops.access import RECEPTION_READ, RECEPTION_WRITE
-from location_ops.accounts.deps import CurrentPrincipal, Principal
-from location_ops.accounts.deps import allow
+from location_ops.accounts.deps import CurrentPrincipal, Principal, allow
 from location_ops.accounts.models import Role
 from location_ops.alarms import service as alarms_service
 from location_ops.clock import local_today, utcnow

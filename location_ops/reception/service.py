@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
 
 from location_ops.accounts.models import Role, User
 from location_ops.alarms import service as alarms_service
@@ -273,7 +274,9 @@ def _check_arrival(db_session: Session, settings: Settings, booking: Booking, ro
     occupant = db_session.execute(
         select(User.username).join(Booking, Booking.worker_id == User.id).where(
             Booking.room_id == room.id, Booking.id != booking.id, Booking.checked_in_at.is_not(None),
-            Booking.checked_out_at.is_(None), Booking.status == BookingStatus.BOOKED)).scalar()
+            Booking.checked_out_at.is_(None), Booking.status == BookingStatus.BOOKED,
+            # The board's window: an older forgotten check-out must not lock the room for good.
+            Booking.day >= today - dt.timedelta(days=1))).scalar()
     if occupant is not None:
         raise ReceptionError(_("Room %(n)d is still occupied by %(name)s: check them out first.")
                              % {"n": room.number, "name": occupant}, 409)
@@ -477,8 +480,6 @@ class EntryView:
 def list_entries(*, db_session: Session, day: dt.date | None = None, kind: str | None = None,
                  room_id: int | None = None, limit: int = 500) -> list[EntryView]:
     """Log entries, newest first, filtered by local day, kind and room; with who corrected them."""
-    from sqlalchemy.orm import aliased
-
     author, worker = aliased(User), aliased(User)
     query = (select(LogEntry, Room.number, author.username, worker.username)
              .outerjoin(Room, Room.id == LogEntry.room_id)
@@ -583,8 +584,6 @@ def start_shift(*, db_session: Session, host_id: int, now: dt.datetime) -> HostS
         raise ReceptionError(_("A shift is already open (%(name)s since %(time)s). It must be ended with a "
                                "handover note first.") % {"name": name, "time": _hhmm(open_shift.started_at)}, 409)
     shift = HostShift(host_id=host_id, started_at=now, open_key=OPEN)
-    from sqlalchemy.exc import IntegrityError
-
     try:
         with db_session.begin_nested():
             db_session.add(shift)

@@ -12,7 +12,7 @@ import pytest
 from location_ops.accounts.models import Role, User
 from location_ops.alarms import service as alarms_service
 from location_ops.bookings.models import Booking, BookingStatus
-from location_ops.clock import LOCAL_TZ, local_today, utcnow
+from location_ops.clock import local_today, utcnow
 from location_ops.hygiene import service as hygiene_service
 from location_ops.rooms.models import Room, RoomOutage
 from location_ops.rota import service as rota_service
@@ -98,6 +98,13 @@ def test_reception_board_live(app, live_server, new_page, make_user, mosquitto, 
     page.wait_for_selector("#alarm-banner [data-alarm-id]", state="detached")
     page.wait_for_selector("#room-3[data-state=booked]")
 
+    # A second screen (the operator's laptop, say) follows the host's changes live.
+    other = new_page(TABLET, locale="en-GB")
+    browser_login(other, host.username, PASSWORD)
+    other.goto("/reception")
+    other.wait_for_selector("body[data-live='1']")
+    other.evaluate("window.__noReload = true")
+
     # Check-in: two taps (the tile's button, then confirm).
     page.click("#room-3 [data-action=check-in]")
     page.wait_for_selector("#sheet .rx-confirm")
@@ -110,6 +117,10 @@ def test_reception_board_live(app, live_server, new_page, make_user, mosquitto, 
     page.click("#room-5 [data-action=check-out]")
     page.click("#sheet .rx-confirm")
     page.wait_for_selector("#room-5[data-state=needs_cleaning]")
+    other.wait_for_selector("#room-3[data-state=occupied]")
+    other.wait_for_selector("#room-5[data-state=needs_cleaning]")
+    assert other.evaluate("window.__noReload") is True
+    other.context.close()
     screenshot(page, f"reception-board-after-check-in-out-{backend}")
     # A refused action explains itself in the sheet: Noor is already out.
     with app.state.sessionmaker() as db_session:
