@@ -35,6 +35,12 @@ def _http(exc: Exception) -> HTTPException:
     return HTTPException(STATUS[type(exc)], str(exc))
 
 
+def _announce(request: Request, booking: Booking, change: str) -> None:
+    """Tell the host and operator screens (ids only) that a room's bookings changed."""
+    request.app.state.hub.publish("room", {"room_id": booking.room_id, "booking_id": booking.id, "change": change},
+                                  audience={Role.HOST, Role.OPERATOR})
+
+
 def _worker_only(principal) -> None:
     if principal.role != Role.WORKER:
         raise HTTPException(403, _("Only workers book rooms."))
@@ -118,6 +124,7 @@ def book_submit(request: Request, db_session: SessionDep, principal: CurrentPrin
         context = _grid_context(request, db_session, principal, safe_day)
         return render(request, "bookings/grid.html", {**context, "error": str(exc)}, status_code=status)
     db_session.commit()
+    _announce(request, booking, "booked")
     return RedirectResponse(f"/book?day={chosen.isoformat()}&booked={booking.id}", status_code=303)
 
 
@@ -165,11 +172,12 @@ def cancel_page(request: Request, db_session: SessionDep, principal: CurrentPrin
 def cancel_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, booking_id: int):
     _worker_only(principal)
     try:
-        service.cancel(db_session=db_session, settings=request.app.state.settings, worker_id=principal.id,
-                       booking_id=booking_id)
+        booking = service.cancel(db_session=db_session, settings=request.app.state.settings,
+                                 worker_id=principal.id, booking_id=booking_id)
     except (service.BookingError, service.NotFound) as exc:
         raise _http(exc) from None
     db_session.commit()
+    _announce(request, booking, "cancelled")
     return RedirectResponse("/bookings?cancelled=1", status_code=303)
 
 
@@ -259,6 +267,7 @@ def api_book(request: Request, db_session: SessionDep, principal: CurrentPrincip
     except (service.BookingError, service.BookingForbidden, service.BookingConflict) as exc:
         raise _http(exc) from None
     db_session.commit()
+    _announce(request, booking, "booked")
     return booking
 
 
@@ -282,4 +291,5 @@ def api_cancel(request: Request, db_session: SessionDep, principal: CurrentPrinc
     except (service.BookingError, service.NotFound) as exc:
         raise _http(exc) from None
     db_session.commit()
+    _announce(request, booking, "cancelled")
     return booking

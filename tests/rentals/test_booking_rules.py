@@ -246,3 +246,24 @@ def test_a_booked_night_shift_across_dst_is_stored_with_its_true_utc_range(renta
         db_session.commit()
         assert booking.starts_at == dt.datetime(2026, 10, 24, 20, tzinfo=dt.UTC)
         assert booking.ends_at == dt.datetime(2026, 10, 25, 5, tzinfo=dt.UTC)
+
+
+def test_booking_and_cancelling_tell_staff_screens_by_id_only(client, rentals):
+    import asyncio
+
+    from location_ops.accounts.models import Role
+
+    room, = rentals.rooms(1)
+    headers = rentals.token(rentals.worker("hidden-name"))
+    hub = client.app.state.hub
+    host, worker = hub.subscribe(Role.HOST, 0), hub.subscribe(Role.WORKER, 0)
+
+    async def next_event():
+        return await asyncio.wait_for(host.queue.get(), 5)
+
+    booking = _book(client, headers, room.id, TOMORROW).json()
+    event = client.portal.call(next_event)
+    assert (event.kind, event.data) == ("room", {"room_id": room.id, "booking_id": booking["id"], "change": "booked"})
+    client.post(f"/api/v1/bookings/{booking['id']}/cancel", headers=headers)
+    assert client.portal.call(next_event).data["change"] == "cancelled"
+    assert worker.queue.empty()
