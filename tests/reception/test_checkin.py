@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from location_ops.alarms import service as alarms_service
 from location_ops.bookings.models import Booking
-from location_ops.clock import clock
+from location_ops.clock import LOCAL_TZ, clock
 from location_ops.hygiene import service as hygiene_service
 from location_ops.hygiene.models import RoundKind
 from location_ops.reception import service
@@ -182,3 +182,26 @@ def test_operator_sees_the_board_without_actions(client, place, login_operator):
     page = client.get("/reception")
     assert page.status_code == 200 and "Fay" in page.text
     assert "/check-in" not in page.text and "/give" not in page.text
+
+
+def test_a_check_out_forgotten_days_ago_does_not_lock_the_room(client, place, host):
+    old = place.booking(place.worker("Old"), 2, day=TODAY - dt.timedelta(days=3))
+    with place.session() as db_session:
+        db_session.get(Booking, old).checked_in_at = clock.now() - dt.timedelta(days=3)
+        db_session.commit()
+    booking_id = place.booking(place.worker("New"), 2)
+    response = client.post(f"/reception/bookings/{booking_id}/check-in", headers={"X-CSRF-Token": csrf(client)},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+
+
+def test_giving_a_room_before_the_shift_begins_books_that_shift_and_marks_early(client, place, host):
+    place.worker("Early")
+    clock.freeze(dt.datetime(2026, 12, 1, 9, 30, tzinfo=LOCAL_TZ))
+    # 09:30 local: the day shift (10:00) has not begun, so the bookings service books it as a worker would.
+    with place.session() as db_session:
+        arrival = service.walk_in(db_session=db_session, settings=place.settings, pseudonym="Early",
+                                  room_id=place.rooms[1], host_id=host.id, now=clock.now())
+        db_session.commit()
+        assert arrival.entry.timing == "early" and arrival.booking.shift == "day"
+        assert arrival.booking.starts_at == dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
