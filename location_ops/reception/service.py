@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from location_ops.accounts.models import Role, User
 from location_ops.alarms import service as alarms_service
-from location_ops.alarms.models import Alarm
+from location_ops.alarms.models import Alarm, Device
 from location_ops.bookings import service as bookings_service
 from location_ops.bookings.models import Booking, BookingStatus
 from location_ops.clock import LOCAL_TZ
@@ -152,7 +152,7 @@ def board(*, db_session: Session, settings: Settings, now: dt.datetime) -> Board
     for entry in hygiene_service.overdue_rounds(db_session=db_session, now=now, settings=settings):
         overdue.setdefault(entry.room_id, []).append(entry.kind.value)
     dirty = rooms_needing_cleaning(db_session=db_session)
-    device_rooms = {device.id: device.room_id for device in alarms_service.list_devices(db_session=db_session)}
+    device_rooms = dict(db_session.execute(select(Device.id, Device.room_id)).all())
     room_warnings: dict[int, list[alarms_service.DeviceWarning]] = {}
     general = []
     for warning in alarms_service.device_warnings(db_session=db_session, now=now, settings=settings):
@@ -194,8 +194,9 @@ def board(*, db_session: Session, settings: Settings, now: dt.datetime) -> Board
         elif tile.expected is not None:
             tile.state = TileState.BOOKED
         tiles.append(tile)
-    shift = current_shift(db_session=db_session)
-    host = db_session.scalar(select(User.username).where(User.id == shift.host_id)) if shift else None
+    shift, host = db_session.execute(
+        select(HostShift, User.username).outerjoin(User, User.id == HostShift.host_id)
+        .where(HostShift.open_key == OPEN)).first() or (None, None)
     return Board(now=now, today=today, tiles=tiles, warnings=general, shift=shift, shift_host=host,
                  visits=rota_service.visits_on(db_session=db_session, day=today))
 
