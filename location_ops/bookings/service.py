@@ -383,22 +383,31 @@ def operator_overview(*, db_session: Session, first_day: dt.date, days: int = 7)
     rooms = rooms_service.list_rooms(db_session=db_session)
     shifts = rooms_service.list_shifts(db_session=db_session, active_only=True)
     dates = [first_day + dt.timedelta(days=i) for i in range(days)]
-    index: dict[tuple[int, dt.date], list[tuple[dt.datetime, dt.datetime, OverviewCell]]] = defaultdict(list)
-    rows = db_session.execute(
-        select(Booking.room_id, Booking.day, Booking.starts_at, Booking.ends_at, Booking.checked_in_at, User.username)
-        .join(User, User.id == Booking.worker_id)
-        .where(Booking.day >= dates[0], Booking.day <= dates[-1], Booking.status == BookingStatus.BOOKED))
-    for room_id, day, starts_at, ends_at, checked_in_at, username in rows:
-        index[(room_id, day)].append((starts_at, ends_at, OverviewCell(username, checked_in_at)))
+    # Shift bookings are matched by name, without comparing times; only hourly rentals
+    # (rare, and only when switched on) need their times read and compared.
+    by_shift: dict[tuple[int, dt.date, str], OverviewCell] = {}
+    for room_id, day, shift, checked_in_at, username in db_session.execute(
+            select(Booking.room_id, Booking.day, Booking.shift, Booking.checked_in_at, User.username)
+            .join(User, User.id == Booking.worker_id)
+            .where(Booking.day >= dates[0], Booking.day <= dates[-1], Booking.status == BookingStatus.BOOKED,
+                   Booking.shift != HOURLY)):
+        by_shift[(room_id, day, shift)] = OverviewCell(username, checked_in_at)
+    hourly: dict[tuple[int, dt.date], list[tuple[dt.datetime, dt.datetime, OverviewCell]]] = defaultdict(list)
+    for room_id, day, starts_at, ends_at, checked_in_at, username in db_session.execute(
+            select(Booking.room_id, Booking.day, Booking.starts_at, Booking.ends_at, Booking.checked_in_at,
+                   User.username).join(User, User.id == Booking.worker_id)
+            .where(Booking.day >= dates[0], Booking.day <= dates[-1], Booking.status == BookingStatus.BOOKED,
+                   Booking.shift == HOURLY)):
+        hourly[(room_id, day)].append((starts_at, ends_at, OverviewCell(username, checked_in_at)))
     result = []
     for day in dates:
         slots = rooms_service.slots_on(db_session=db_session, day=day, shifts=shifts)
         day_rows = []
         for room in rooms:
-            held = index.get((room.id, day), ())
-            day_rows.append((room, [next((cell for starts_at, ends_at, cell in held
-                                          if starts_at < slot.ends_at and ends_at > slot.starts_at), None)
-                                    for slot in slots]))
+            extra = hourly.get((room.id, day), ())
+            day_rows.append((room, [by_shift.get((room.id, day, slot.shift.name)) or next(
+                (cell for starts_at, ends_at, cell in extra if starts_at < slot.ends_at and ends_at > slot.starts_at),
+                None) for slot in slots]))
         result.append(OverviewDay(day, slots, day_rows))
     return result
 

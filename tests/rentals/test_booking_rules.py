@@ -219,6 +219,10 @@ def test_hourly_rental_is_off_by_default_and_has_a_minimum(client, rentals, app,
     assert response.status_code == 400 and "at least 3 hours" in response.json()["detail"]
     response = client.post("/api/v1/bookings", json={**body, "hours": 3}, headers=headers)
     assert response.status_code == 201 and response.json()["price_cents"] == 4500
+    with app.state.sessionmaker() as db_session:
+        overview = service.operator_overview(db_session=db_session, first_day=TOMORROW, days=1)[0]
+        day_cell, evening_cell = overview.rows[0][1]
+        assert day_cell is not None and evening_cell is None  # 12:00–15:00 lies within the day shift
 
 
 @pytest.mark.parametrize("day, hours", [
