@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 
 import pyotp
-import pytest
 
 from location_ops.accounts.models import User
 from location_ops.clock import utcnow
-from tests.accounts.helpers import attempt_count, audit_actions, read, session_count, stored_user
+from tests.accounts.helpers import attempt_count, audit_actions, session_count, stored_user
 from tests.conftest import PASSWORD, csrf_from, login
 
 ENROL_FIRST = "Your role requires two-step login. Set it up in the web app first."
