@@ -35,7 +35,8 @@ def cmd_serve(settings: Settings, _args) -> int:
     except DatabaseNotMigrated as exc:
         print(exc, file=sys.stderr)
         return 2
-    uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=True, log_level="info")
+    uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=True,
+                forwarded_allow_ips=settings.forwarded_allow_ips, log_level="info")
     return 0
 
 

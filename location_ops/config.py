@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     # --- web ---
     host: str = Field(default="127.0.0.1", description="Address `location-ops serve` binds to.")
     port: int = Field(default=8000, description="Port `location-ops serve` listens on.")
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Addresses of reverse proxies whose X-Forwarded-For is trusted (comma-separated, or *). "
+        "Login rate limits count per client address, so set this behind a proxy.",
+    )
+    audit_retention_days: int = Field(
+        default=365, description="Audit log entries (they hold client addresses) are deleted after this many days."
+    )
     secure_cookies: bool = Field(
         default=False,
         description="Mark cookies Secure; turn on whenever the site is served over https.",

@@ -90,7 +90,8 @@ def _concrete_path(endpoint: Endpoint) -> str:
 
 def _session_for(server: LiveServer, role: Role | None) -> httpx.Client:
     """An httpx client logged in through the real login form (MFA where the role needs it)."""
-    http = httpx.Client(base_url=server.url, follow_redirects=False, timeout=10)
+    # English, so that the refusal sentence below is recognised whatever the default language.
+    http = httpx.Client(base_url=server.url, follow_redirects=False, timeout=10, headers={"Accept-Language": "en"})
     if role is None:
         return http
     settings = server.app.state.settings

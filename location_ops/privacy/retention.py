@@ -6,15 +6,19 @@ gets the session and settings and returns how many rows it removed.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from location_ops.accounts import service as accounts_service
+from location_ops.clock import utcnow
 from location_ops.config import Settings
 from location_ops.db import make_engine, make_sessionmaker
 from location_ops.models import CAPABILITIES, import_capability_module
+from location_ops.privacy.models import AuditEvent
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +40,12 @@ def register(name: str) -> Callable[[Purger], Purger]:
 def _purge_sessions(*, db_session: Session, settings: Settings) -> int:
     return (accounts_service.purge_expired_sessions(db_session=db_session)
             + accounts_service.prune_attempts(db_session=db_session, settings=settings))
+
+
+@register("audit events past their retention")
+def _purge_audit(*, db_session: Session, settings: Settings) -> int:
+    cutoff = utcnow() - dt.timedelta(days=settings.audit_retention_days)
+    return db_session.execute(delete(AuditEvent).where(AuditEvent.at < cutoff)).rowcount
 
 
 def purge(*, db_session: Session, settings: Settings) -> dict[str, int]:
