@@ -88,10 +88,16 @@ def database_url(backend, request, tmp_path) -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(database_url, tmp_path) -> Settings:
+def settings(database_url, tmp_path, mosquitto) -> Settings:
+    # Every app runs its real alarm bridge against the session's Mosquitto, under a site
+    # and client id of its own so that one test's session never meets another's.
+    site = f"t{uuid.uuid4().hex[:10]}"
     return Settings(
         database_url=database_url,
-        mqtt_url="mqtt://127.0.0.1:9",  # nothing listens: tests that need a broker ask for mosquitto
+        mqtt_url=mosquitto.url,
+        site=site,
+        mqtt_client_id=f"location-ops-{site}",
+        mqtt_session_expiry_seconds=300,
         var_dir=tmp_path / "var",
         secret_key="test-secret",
         argon2_time_cost=1,

@@ -25,8 +25,10 @@ def test_readyz_is_ready_when_database_and_broker_answer(settings, mosquitto):
     assert response.json() == {"status": "ready", "checks": {"database": "ok", "broker": "connected"}}
 
 
-def test_readyz_names_the_broker_when_it_is_down(client):
-    response = client.get("/readyz")  # settings point the broker at a port where nothing listens
+def test_readyz_names_the_broker_when_it_is_down(settings):
+    app = create_app(settings.model_copy(update={"mqtt_url": "mqtt://127.0.0.1:9"}))  # nothing listens there
+    with TestClient(app) as client:
+        response = client.get("/readyz")
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "not ready"
