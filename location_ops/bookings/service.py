@@ -13,7 +13,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import case, null, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -386,19 +386,19 @@ def operator_overview(*, db_session: Session, first_day: dt.date, days: int = 7)
     # Shift bookings are matched by name, without comparing times; only hourly rentals
     # (rare, and only when switched on) need their times read and compared.
     by_shift: dict[tuple[int, dt.date, str], OverviewCell] = {}
-    for room_id, day, shift, checked_in_at, username in db_session.execute(
-            select(Booking.room_id, Booking.day, Booking.shift, Booking.checked_in_at, User.username)
-            .join(User, User.id == Booking.worker_id)
-            .where(Booking.day >= dates[0], Booking.day <= dates[-1], Booking.status == BookingStatus.BOOKED,
-                   Booking.shift != HOURLY)):
-        by_shift[(room_id, day, shift)] = OverviewCell(username, checked_in_at)
     hourly: dict[tuple[int, dt.date], list[tuple[dt.datetime, dt.datetime, OverviewCell]]] = defaultdict(list)
-    for room_id, day, starts_at, ends_at, checked_in_at, username in db_session.execute(
-            select(Booking.room_id, Booking.day, Booking.starts_at, Booking.ends_at, Booking.checked_in_at,
-                   User.username).join(User, User.id == Booking.worker_id)
-            .where(Booking.day >= dates[0], Booking.day <= dates[-1], Booking.status == BookingStatus.BOOKED,
-                   Booking.shift == HOURLY)):
-        hourly[(room_id, day)].append((starts_at, ends_at, OverviewCell(username, checked_in_at)))
+    is_hourly = Booking.shift == HOURLY
+    for room_id, day, shift, checked_in_at, username, starts_at, ends_at in db_session.execute(
+            select(Booking.room_id, Booking.day, Booking.shift, Booking.checked_in_at, User.username,
+                   case((is_hourly, Booking.starts_at), else_=null()).label("hourly_start"),
+                   case((is_hourly, Booking.ends_at), else_=null()).label("hourly_end"))
+            .join(User, User.id == Booking.worker_id)
+            .where(Booking.day >= dates[0], Booking.day <= dates[-1], Booking.status == BookingStatus.BOOKED)):
+        cell = OverviewCell(username, checked_in_at)
+        if shift == HOURLY:
+            hourly[(room_id, day)].append((starts_at, ends_at, cell))
+        else:
+            by_shift[(room_id, day, shift)] = cell
     result = []
     for day in dates:
         slots = rooms_service.slots_on(db_session=db_session, day=day, shifts=shifts)
