@@ -36,7 +36,9 @@ def cmd_serve(settings: Settings, _args) -> int:
         print(exc, file=sys.stderr)
         return 2
     uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=True,
-                forwarded_allow_ips=settings.forwarded_allow_ips, log_level="info")
+                forwarded_allow_ips=settings.forwarded_allow_ips, log_level="info",
+                # No access log: paths and query strings can carry feed secrets and search text.
+                access_log=False)
     return 0
 
 

@@ -117,7 +117,7 @@ def run_demo(settings: Settings, *, port: int, reset: bool) -> int:
     async def main() -> None:
         broker = await start_embedded_broker(settings.demo_mqtt_port)
         app = create_app(settings)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="info"))
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="info", access_log=False))
         try:
             await server.serve()
         finally:
