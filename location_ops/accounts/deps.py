@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from location_ops.access import Rule
@@ -80,8 +81,6 @@ def resolve_principal(request: Request, db_session: Session) -> Principal | None
         auth_session = service.load_session(db_session=db_session, settings=settings, token=cookie, kind="web")
         if auth_session is not None and auth_session.mfa_passed:
             principal = Principal(auth_session.user, auth_session, via_cookie=True)
-    if principal is not None and principal.user.language:
-        set_language(principal.user.language)
     # End the read transaction: on SQLite every transaction holds the write lock
     # (BEGIN IMMEDIATE), and a request must not hold it while it does other work.
     db_session.commit()
@@ -117,7 +116,11 @@ def allow(rule: Rule):
     """
 
     async def dependency(request: Request, db_session: Annotated[Session, Depends(get_db)]) -> Principal | None:
-        principal = resolve_principal(request, db_session)
+        # The database work runs in the threadpool: the event loop also carries every
+        # screen's alarm stream and must never wait on a busy database.
+        principal = await run_in_threadpool(resolve_principal, request, db_session)
+        if principal is not None and principal.user.language:
+            set_language(principal.user.language)  # here, in the request's own context
         if rule.public:
             if request.method in UNSAFE_METHODS and not is_api(request):
                 await check_csrf(request, csrf_token_for(request))
