@@ -187,9 +187,18 @@ def choose_language(request: Request, db_session: SessionDep,
 # --- pages: start and own account -------------------------------------------------------
 
 
+#: Staff whose whole job is one screen start there.
+ROLE_HOME = {Role.HOST: "/reception", Role.SECURITY: "/alarms"}
+
+
 @router.get("/", dependencies=[allow(SIGNED_IN)])
-def start_page(request: Request, principal: CurrentPrincipal):
-    return render(request, "accounts/start.html", {"entries": nav.for_role(principal.role)})
+def start_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal):
+    if home := ROLE_HOME.get(principal.role):
+        return RedirectResponse(home, status_code=303)
+    context = {"entries": nav.for_role(principal.role)}
+    if principal.role == Role.WORKER:
+        context.update(service.worker_start(db_session=db_session, worker_id=principal.id))
+    return render(request, "accounts/start.html", context)
 
 
 @router.get("/account", dependencies=[allow(SIGNED_IN)])

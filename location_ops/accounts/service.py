@@ -426,3 +426,19 @@ def disable_mfa(*, db_session: Session, user: User, actor_id: int) -> None:
     user.mfa_secret = None
     user.mfa_last_step = None
     audit(db_session=db_session, action="mfa.disable", actor_id=actor_id, target_type="user", target_id=user.id)
+
+
+# --- the worker's start page --------------------------------------------------------------
+
+
+def worker_start(*, db_session: Session, worker_id: int) -> dict:
+    """What a worker sees first: her next bookings, news and this week's visits."""
+    from location_ops.bookings import service as bookings_service
+    from location_ops.rota import service as rota_service
+
+    return {
+        "next_bookings": bookings_service.worker_bookings(db_session=db_session, worker_id=worker_id,
+                                                          since=utcnow(), limit=3),
+        "start": rota_service.start_content(db_session=db_session),
+        "show_details": True,
+    }
