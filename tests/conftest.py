@@ -99,10 +99,20 @@ def settings(database_url, tmp_path, mosquitto) -> Settings:
         mqtt_client_id=f"location-ops-{site}",
         mqtt_session_expiry_seconds=300,
         var_dir=tmp_path / "var",
+        # Tests read English sentences; tests/test_i18n.py checks the Dutch default itself.
+        default_language="en",
         secret_key="test-secret",
         argon2_time_cost=1,
         argon2_memory_kib=1024,
     )
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests() -> None:
+    """Service functions called directly by tests speak English (the request's language otherwise)."""
+    from location_ops import i18n
+
+    i18n.set_language("en")
 
 
 @pytest.fixture(autouse=True)

@@ -42,7 +42,9 @@ def test_demo_serves_login_page_and_printed_logins_work(tmp_path):
             token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
             response = http.post("/login", data={"username": "host", "password": logins["host"], "csrf_token": token})
             assert response.status_code == 303 and response.headers["location"] == "/"
-            assert http.get("/").status_code == 200
+            # The host starts on the board (after starting her shift).
+            assert http.get("/").headers["location"] == "/reception"
+            assert http.get("/reception", follow_redirects=True).status_code == 200
         assert (tmp_path / "var" / "demo.db").exists()
     finally:
         process.send_signal(signal.SIGINT)

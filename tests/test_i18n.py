@@ -70,6 +70,18 @@ def test_pages_follow_the_browser_language(client):
     assert 'lang="en"' in english.text and "Log in" in english.text
 
 
+def test_dutch_is_the_default_without_any_choice(settings):
+    from fastapi.testclient import TestClient
+
+    from location_ops.app import create_app
+    from location_ops.config import Settings
+
+    assert Settings.model_fields["default_language"].default == "nl"
+    app = create_app(settings.model_copy(update={"default_language": "nl"}))
+    page = TestClient(app).get("/login", headers={"accept-language": "fr-FR"})
+    assert 'lang="nl"' in page.text and "Inloggen" in page.text
+
+
 def test_users_language_wins_over_the_browser(client, make_user):
     from tests.conftest import login
 
