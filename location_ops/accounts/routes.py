@@ -198,6 +198,8 @@ def start_page(request: Request, db_session: SessionDep, principal: CurrentPrinc
     context = {"entries": nav.for_role(principal.role)}
     if principal.role == Role.WORKER:
         context.update(service.worker_start(db_session=db_session, worker_id=principal.id))
+        # Workers may do their own room's round after a shift only where the operator allows it.
+        context["hygiene_link"] = request.app.state.settings.hygiene_worker_rounds
     return render(request, "accounts/start.html", context)
 
 

@@ -21,6 +21,11 @@ class RoomOut(BaseModel):
     active: bool
 
 
+class RoomDetailOut(RoomOut):
+    #: The room's hygiene state; for staff only (None for a worker).
+    hygiene: dict | None = None
+
+
 class ShiftAvailability(BaseModel):
     room_id: int
     room_number: int

@@ -10,10 +10,12 @@ from fastapi.responses import RedirectResponse
 
 from location_ops import nav
 from location_ops.access import ADMIN, ROOM_AVAILABILITY
-from location_ops.accounts.deps import allow
-from location_ops.bookings.schemas import RoomIn, RoomOut
+from location_ops.accounts.deps import CurrentPrincipal, allow
+from location_ops.accounts.models import Role
+from location_ops.bookings.schemas import RoomDetailOut, RoomIn, RoomOut
 from location_ops.clock import LOCAL_TZ, utcnow
 from location_ops.db import SessionDep
+from location_ops.hygiene import service as hygiene_service
 from location_ops.i18n import _
 from location_ops.rooms import service
 from location_ops.rooms.models import Room
@@ -178,6 +180,21 @@ def shift_rate(request: Request, db_session: SessionDep, shift_id: int,
 def api_rooms(db_session: SessionDep) -> list[Room]:
     """List the rooms."""
     return service.list_rooms(db_session=db_session)
+
+
+@api.get("/rooms/{room_id}", response_model=RoomDetailOut, dependencies=[allow(ROOM_AVAILABILITY)],
+         responses={404: {"description": "No such room"}})
+def api_room(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: int) -> RoomDetailOut:
+    """One room; staff also get its hygiene state."""
+    try:
+        room = service.get_room(db_session=db_session, room_id=room_id)
+    except service.NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    detail = RoomDetailOut.model_validate(room)
+    if principal.role in (Role.HOST, Role.OPERATOR):
+        detail.hygiene = hygiene_service.hygiene_json(db_session=db_session, room_id=room.id, now=utcnow(),
+                                                      settings=request.app.state.settings)
+    return detail
 
 
 @api.post("/rooms", response_model=RoomOut, status_code=201, dependencies=[allow(ADMIN)],

@@ -36,3 +36,10 @@ def test_worker_start_shows_news_visits_and_only_her_bookings(client, login_as, 
     assert page.text.count("booking-item") == 1  # hers, not the other worker's
     assert "other-worker" not in page.text
     assert "Visits this week" in page.text
+
+
+def test_worker_start_links_to_hygiene_rounds_only_when_allowed(client, login_as, app):
+    login_as(Role.WORKER)
+    assert 'href="/hygiene"' not in client.get("/").text
+    app.state.settings = app.state.settings.model_copy(update={"hygiene_worker_rounds": True})
+    assert 'href="/hygiene"' in client.get("/").text
