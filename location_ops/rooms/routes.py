@@ -16,15 +16,26 @@ from location_ops.bookings.schemas import RoomDetailOut, RoomIn, RoomOut
 from location_ops.clock import LOCAL_TZ, utcnow
 from location_ops.db import SessionDep
 from location_ops.hygiene import service as hygiene_service
-from location_ops.i18n import _
+from location_ops.i18n import _, lazy
 from location_ops.rooms import service
 from location_ops.rooms.models import Room
-from location_ops.web import render
+from location_ops.web import render, templates
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["rooms"])
 
 nav.add("/admin/rooms", "Rooms and shifts", ADMIN, order=60)
+
+#: The default shifts' names shown in the user's language; an operator's own names as typed.
+DEFAULT_SHIFT_LABELS = {"day": lazy("Day"), "evening": lazy("Evening")}
+
+
+def shift_label(name: str) -> str:
+    """Show a shift's name: translated for the defaults, capitalised otherwise."""
+    return _(DEFAULT_SHIFT_LABELS[name]) if name in DEFAULT_SHIFT_LABELS else name.capitalize()
+
+
+templates.env.filters["shift_label"] = shift_label
 
 
 def _page(request: Request, db_session, *, error: str | None = None, status_code: int = 200):
