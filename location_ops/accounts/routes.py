@@ -250,6 +250,25 @@ def mfa_disable(request: Request, db_session: SessionDep, principal: CurrentPrin
     return RedirectResponse("/account", status_code=303)
 
 
+@router.post("/account/password", dependencies=[allow(SIGNED_IN)])
+def password_change(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
+                    current: Annotated[str, Form(max_length=1024)] = "",
+                    new: Annotated[str, Form(max_length=1024)] = "",
+                    repeat: Annotated[str, Form(max_length=1024)] = ""):
+    user = principal.user
+    try:
+        if new != repeat:
+            raise service.AccountError(_("The two new passwords differ."))
+        service.change_own_password(db_session=db_session, settings=request.app.state.settings, user=user,
+                                    current=current, new=new, keep_session_id=principal.auth_session.id)
+    except service.AccountError as exc:
+        db_session.rollback()
+        return render(request, "accounts/account.html",
+                      {"mfa_required": service.mfa_required(user), "password_error": str(exc)}, status_code=400)
+    db_session.commit()
+    return RedirectResponse("/account?password=changed", status_code=303)
+
+
 # --- pages: user administration (operator) ------------------------------------------
 
 
@@ -315,6 +334,22 @@ def users_reset_mfa(db_session: SessionDep, principal: CurrentPrincipal, user_id
     service.end_all_sessions(db_session=db_session, user_id=user.id)
     db_session.commit()
     return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/password", dependencies=[allow(ADMIN)])
+def users_reset_password(request: Request, db_session: SessionDep, principal: CurrentPrincipal, user_id: UserId,
+                         password: Annotated[str, Form(max_length=1024)] = ""):
+    user = _user_or_404(db_session, user_id)
+    try:
+        service.reset_password(db_session=db_session, settings=request.app.state.settings, user=user,
+                               new=password, actor_id=principal.id)
+    except service.AccountError as exc:
+        db_session.rollback()
+        return render(request, "accounts/users.html",
+                      {"users": service.list_users(db_session=db_session), "roles": list(Role), "error": str(exc)},
+                      status_code=400)
+    db_session.commit()
+    return RedirectResponse("/admin/users?password=reset", status_code=303)
 
 
 # --- JSON API ---------------------------------------------------------------------------

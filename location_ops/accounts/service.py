@@ -157,6 +157,21 @@ def set_password(*, db_session: Session, settings: Settings, user: User, passwor
           target_type="user", target_id=user.id)
 
 
+def change_own_password(*, db_session: Session, settings: Settings, user: User, current: str, new: str,
+                        keep_session_id: int) -> None:
+    """Change one's own password after checking the current one; end every other session."""
+    if not crypt_context(settings).verify(current, user.password_hash):
+        raise AccountError(_("The current password is not right."))
+    set_password(db_session=db_session, settings=settings, user=user, password=new, actor_id=user.id)
+    db_session.execute(delete(AuthSession).where(AuthSession.user_id == user.id, AuthSession.id != keep_session_id))
+
+
+def reset_password(*, db_session: Session, settings: Settings, user: User, new: str, actor_id: int) -> None:
+    """Give a user a new password (an operator helping someone who forgot it); end their sessions."""
+    set_password(db_session=db_session, settings=settings, user=user, password=new, actor_id=actor_id)
+    end_all_sessions(db_session=db_session, user_id=user.id)
+
+
 def set_language(*, db_session: Session, user: User, language: str | None) -> None:
     user.language = language
 
