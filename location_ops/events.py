@@ -7,9 +7,11 @@ subscriber gets its own bounded queue so one slow screen cannot hold up others.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from location_ops.accounts.models import Role
 
@@ -26,6 +28,11 @@ class Event:
     audience: frozenset[Role] | None = None
     #: If set, only this user receives it (besides ``audience``).
     user_id: int | None = None
+
+    @cached_property
+    def sse(self) -> str:
+        """The event as an SSE frame, serialised once for every screen that receives it."""
+        return f"event: {self.kind}\ndata: {json.dumps(self.data, default=str)}\n\n"
 
 
 @dataclass(eq=False)

@@ -62,9 +62,15 @@ async def events(request: Request, principal: CurrentPrincipal):
         try:
             yield "retry: 2000\n\n"
             yield f"event: hello\ndata: {json.dumps({'role': principal.role.value})}\n\n"
+            queue = subscription.queue
             while True:
                 try:
-                    event = await asyncio.wait_for(subscription.queue.get(), KEEPALIVE_SECONDS)
+                    if queue.empty():
+                        # asyncio.timeout, not wait_for: no extra task per event on Python 3.11.
+                        async with asyncio.timeout(KEEPALIVE_SECONDS):
+                            event = await queue.get()
+                    else:
+                        event = queue.get_nowait()
                 except TimeoutError:
                     if await request.is_disconnected():
                         return
@@ -75,7 +81,7 @@ async def events(request: Request, principal: CurrentPrincipal):
                 if subscription.overflowed:
                     subscription.overflowed = False
                     yield "event: reload\ndata: {}\n\n"
-                yield f"event: {event.kind}\ndata: {json.dumps(event.data, default=str)}\n\n"
+                yield event.sse
         finally:
             hub.unsubscribe(subscription)
 
