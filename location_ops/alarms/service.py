@@ -67,8 +67,7 @@ def _device_for_message(*, db_session: Session, family: str, device_id: str, now
     if device is None:
         device = Device(family=family, device_id=device_id, label="", registered=False, created_at=now,
                         recent_counters="")
-        db_session.add(device)
-        db_session.flush()
+        db_session.add(device)  # inserted by the caller's flush, with its first state (no UPDATE after it)
     return device
 
 
@@ -225,6 +224,8 @@ def ingest(*, db_session: Session, message: DeviceMessage, now: dt.datetime) -> 
         result.duplicate = True
         db_session.flush()
         return result
+    if device.id is None:
+        db_session.flush()  # a new device: one INSERT with its first state and counter; its id is needed below
     note = message.detail
     if message.kind == decoders.TEST or in_test_mode(device, now):
         result.alarm = record_test_press(db_session=db_session, now=now, device=device, note=note)
