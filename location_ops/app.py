@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from urllib.parse import quote, urlsplit
 
@@ -98,26 +99,50 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _install_middleware(app: FastAPI) -> None:
     settings: Settings = app.state.settings
 
-    @app.middleware("http")
-    async def request_context(request: Request, call_next):
-        # Language: the user's (set once the principal is known), else the browser's.
-        i18n.set_language(
-            i18n.negotiate(request.cookies.get("lo_lang"), request.headers.get("accept-language"),
-                           settings.default_language)
-        )
-        anon_csrf = request.cookies.get(CSRF_COOKIE)
-        new_csrf = anon_csrf is None or len(anon_csrf) < 32
-        request.state.anon_csrf = secrets.token_urlsafe(32) if new_csrf else anon_csrf
-        response: Response = await call_next(request)
-        if new_csrf and not is_api(request) and not request.url.path.startswith("/static/"):
-            response.set_cookie(CSRF_COOKIE, request.state.anon_csrf, httponly=True, samesite="lax",
-                                secure=settings.secure_cookies, path="/")
-        return secure_headers(request, response)
+    def request_context(inner):
+        # Plain ASGI, not @app.middleware("http") (BaseHTTPMiddleware): that one copies every
+        # chunk of a streaming response through an extra task and channel, which slowed the
+        # alarm events on every connected screen.
+        async def middleware(scope, receive, send):
+            if scope["type"] != "http":
+                await inner(scope, receive, send)
+                return
+            request = Request(scope)
+            # Language: the user's (set once the principal is known), else the browser's.
+            i18n.set_language(
+                i18n.negotiate(request.cookies.get("lo_lang"), request.headers.get("accept-language"),
+                               settings.default_language)
+            )
+            anon_csrf = request.cookies.get(CSRF_COOKIE)
+            new_csrf = anon_csrf is None or len(anon_csrf) < 32
+            request.state.anon_csrf = secrets.token_urlsafe(32) if new_csrf else anon_csrf
+
+            async def send_with_headers(message):
+                if message["type"] == "http.response.start":
+                    headers = MutableHeaders(scope=message)
+                    if new_csrf and not is_api(request) and not request.url.path.startswith("/static/"):
+                        cookie = Response()
+                        cookie.set_cookie(CSRF_COOKIE, request.state.anon_csrf, httponly=True, samesite="lax",
+                                          secure=settings.secure_cookies, path="/")
+                        for value in cookie.headers.getlist("set-cookie"):
+                            headers.append("set-cookie", value)
+                    _set_secure_headers(request, headers)
+                await send(message)
+
+            await inner(scope, receive, send_with_headers)
+
+        return middleware
+
+    app.add_middleware(request_context)
 
 
 def secure_headers(request: Request, response: Response) -> Response:
     """Set the security headers (CSP, nosniff, no referrer, no framing, no caching)."""
-    headers = response.headers
+    _set_secure_headers(request, response.headers)
+    return response
+
+
+def _set_secure_headers(request: Request, headers: MutableHeaders) -> None:
     headers.setdefault("Content-Security-Policy", CSP)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "no-referrer"
@@ -126,7 +151,6 @@ def secure_headers(request: Request, response: Response) -> Response:
         headers["Cache-Control"] = "no-store"
     if request.app.state.settings.secure_cookies:
         headers["Strict-Transport-Security"] = "max-age=31536000"
-    return response
 
 
 def _problem(request: Request, status: int, message: str) -> Response:
