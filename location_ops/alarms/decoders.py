@@ -92,6 +92,19 @@ def _json(payload: str):
     return json.loads(payload)
 
 
+def _json_object(topic: str, device_id: str, text: str) -> dict | Malformed:
+    """The payload as a JSON object, or why it is malformed (bad device id, not JSON, not an object)."""
+    if not _valid_id(device_id):
+        return Malformed(topic, "bad device id")
+    try:
+        body = _json(text)
+    except ValueError:
+        return Malformed(topic, "not JSON")
+    if not isinstance(body, dict):
+        return Malformed(topic, "not a JSON object")
+    return body
+
+
 def decode(topic: str, payload: bytes, retained: bool = False, *, site: str = "main"):
     """Decode one message; never raises (a bug here must not stop the bridge)."""
     try:
@@ -169,14 +182,9 @@ def _valid_id(device_id: str) -> bool:
 
 def _native_event(topic, parts, text, retained):
     device_id = parts[3]
-    if not _valid_id(device_id):
-        return Malformed(topic, "bad device id")
-    try:
-        body = _json(text)
-    except ValueError:
-        return Malformed(topic, "not JSON")
-    if not isinstance(body, dict):
-        return Malformed(topic, "not a JSON object")
+    body = _json_object(topic, device_id, text)
+    if isinstance(body, Malformed):
+        return body
     event = body.get("event")
     if event not in (PRESS, TEST, HEARTBEAT):
         return Malformed(topic, "unknown event")
@@ -208,14 +216,9 @@ def _native_status(topic, parts, text, retained):
 
 def _z2m_state(topic, parts, text, retained):
     device_id = parts[1]
-    if not _valid_id(device_id):
-        return Malformed(topic, "bad device id")
-    try:
-        body = _json(text)
-    except ValueError:
-        return Malformed(topic, "not JSON")
-    if not isinstance(body, dict):
-        return Malformed(topic, "not a JSON object")
+    body = _json_object(topic, device_id, text)
+    if isinstance(body, Malformed):
+        return body
     action = body.get("action")
     battery = _battery(body.get("battery"))
     if action is not None and not isinstance(action, str):
@@ -245,14 +248,9 @@ SHELLY1_EVENTS = {"S", "SS", "SSS", "L", "LS", "SL"}
 
 def _shelly1_input_event(topic, parts, text, retained):
     device_id = parts[1]
-    if not _valid_id(device_id):
-        return Malformed(topic, "bad device id")
-    try:
-        body = _json(text)
-    except ValueError:
-        return Malformed(topic, "not JSON")
-    if not isinstance(body, dict):
-        return Malformed(topic, "not a JSON object")
+    body = _json_object(topic, device_id, text)
+    if isinstance(body, Malformed):
+        return body
     event, count = body.get("event"), body.get("event_cnt")
     if not isinstance(event, str) or (count is not None and (isinstance(count, bool) or not isinstance(count, int))):
         return Malformed(topic, "wrongly typed event")
@@ -338,14 +336,9 @@ def _shelly2_devicepower(topic, parts, text, retained):
 
 def _tasmota_result(topic, parts, text, retained):
     device_id = parts[1]
-    if not _valid_id(device_id):
-        return Malformed(topic, "bad device id")
-    try:
-        body = _json(text)
-    except ValueError:
-        return Malformed(topic, "not JSON")
-    if not isinstance(body, dict):
-        return Malformed(topic, "not a JSON object")
+    body = _json_object(topic, device_id, text)
+    if isinstance(body, Malformed):
+        return body
     for key, value in body.items():
         if key.startswith("Button") and key[6:].isdigit():
             if not isinstance(value, dict) or not isinstance(value.get("Action"), str):

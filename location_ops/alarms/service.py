@@ -496,7 +496,7 @@ def escalate(*, db_session: Session, settings: Settings, alarm_id: int, now: dt.
                                                   json.dumps({"state": "on", **view}).encode()))
         outcome.steps.append(("siren" if ok else "siren_failed", settings.alarm_siren_topic))
     body = json.dumps({"event": "alarm_escalated", **view}).encode()
-    secret = settings.alarm_webhook_secret or settings.secret_key
+    secret = settings.alarm_webhook_secret or settings.secret()
     for url in settings.alarm_webhook_urls:
         try:
             response = httpx.post(url, content=body, timeout=5, headers={
