@@ -84,6 +84,10 @@ class Alarm(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: Every press on this alarm, the first included. Only the first few repeats are stored as
+    #: events: a storm of presses costs a counter update each, never a growing history.
+    press_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    last_press_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     room: Mapped[Room | None] = relationship(lazy="joined")
     device: Mapped[Device | None] = relationship(lazy="joined")
@@ -115,3 +119,6 @@ class BridgeStatus(Base):
     connected: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     malformed_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: Mosquitto's $SYS/broker/publish/messages/dropped as last seen, and when it last grew.
+    broker_dropped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    broker_dropped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
