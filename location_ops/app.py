@@ -24,7 +24,7 @@ from location_ops.accounts.deps import (
 )
 from location_ops.config import Settings, get_settings
 from location_ops.db import make_engine, make_sessionmaker
-from location_ops.events import EventHub
+from location_ops import events
 from location_ops.i18n import _
 from location_ops.migrate import check_migrated
 from location_ops.models import CAPABILITIES, import_capability_module
@@ -53,6 +53,15 @@ def _hooks(app: FastAPI, name: str) -> list[Callable]:
 async def lifespan(app: FastAPI):
     check_migrated(app.state.engine)
     app.state.hub.attach(asyncio.get_running_loop())
+    listener = None
+    if app.state.engine.dialect.name == "postgresql":
+        # Other processes' events (an alarm another process ingested) reach this one's screens.
+        listener = events.Listener(app.state.settings.database_url, app.state.hub, app.state.event_origin)
+        listener.start()
+        await asyncio.to_thread(listener.listening.wait, 10)
+    else:
+        log.info("SQLite: this app runs as one process (use PostgreSQL for several)")
+    app.state.event_listener = listener
     for start in _hooks(app, "startup"):
         await start(app)
     try:
@@ -60,6 +69,8 @@ async def lifespan(app: FastAPI):
     finally:
         for stop in reversed(_hooks(app, "shutdown")):
             await stop(app)
+        if listener is not None:
+            await asyncio.to_thread(listener.stop)
         app.state.engine.dispose()
 
 
@@ -77,7 +88,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
-    app.state.hub = EventHub()
+    app.state.hub = events.EventHub()
+    app.state.event_origin = events.new_origin()
+    # What sessions emit reaches the screens when (and only when) they commit.
+    events.install(app.state.sessionmaker, app.state.hub, notify=app.state.engine.dialect.name == "postgresql",
+                   origin=app.state.event_origin)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     #: (prefix, router) of every capability; the route × role test walks these.

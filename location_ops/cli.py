@@ -23,22 +23,37 @@ def cmd_migrate(settings: Settings, _args) -> int:
     return 0
 
 
-def cmd_serve(settings: Settings, _args) -> int:
+def cmd_serve(settings: Settings, args) -> int:
     import uvicorn
 
-    from location_ops.app import create_app
+    from location_ops.db import make_engine
     from location_ops.migrate import DatabaseNotMigrated, check_migrated
 
-    app = create_app(settings)
+    workers = args.workers or 1
+    if workers > 1 and settings.is_sqlite:
+        print("SQLite serves one process only: use PostgreSQL (LOCATION_OPS_DATABASE_URL) for --workers above 1.",
+              file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
     try:
-        check_migrated(app.state.engine)
+        check_migrated(engine)
     except DatabaseNotMigrated as exc:
         print(exc, file=sys.stderr)
         return 2
-    uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=True,
-                forwarded_allow_ips=settings.forwarded_allow_ips, log_level="info",
-                # No access log: paths and query strings can carry feed secrets and search text.
-                access_log=False)
+    finally:
+        engine.dispose()
+    options = dict(host=args.host or settings.host, port=args.port or settings.port, proxy_headers=True,
+                   forwarded_allow_ips=settings.forwarded_allow_ips, log_level="info",
+                   # No access log: paths and query strings can carry feed secrets and search text.
+                   access_log=False)
+    if workers > 1:
+        # Each worker process builds its own app from the environment; one of them ingests MQTT
+        # (the advisory lock) and every one forwards events to its screens (LISTEN/NOTIFY).
+        uvicorn.run("location_ops.app:create_app", factory=True, workers=workers, **options)
+    else:
+        from location_ops.app import create_app
+
+        uvicorn.run(create_app(settings), **options)
     return 0
 
 
@@ -120,7 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--reset", action="store_true", help="start from an empty demo database")
     demo.set_defaults(func=cmd_demo)
 
-    commands.add_parser("serve", help="run the app (production)").set_defaults(func=cmd_serve)
+    serve = commands.add_parser("serve", help="run the app (production)")
+    serve.add_argument("--host", default=None, help="address to bind (default: LOCATION_OPS_HOST)")
+    serve.add_argument("--port", type=int, default=None, help="port (default: LOCATION_OPS_PORT)")
+    serve.add_argument("--workers", type=int, default=None,
+                       help="app processes (PostgreSQL only); events reach the screens of every one")
+    serve.set_defaults(func=cmd_serve)
     commands.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)
     commands.add_parser("purge", help="delete what retention says must go").set_defaults(func=cmd_purge)
 

@@ -141,6 +141,20 @@ class Settings(BaseSettings):
         default="",
         description="MQTT topic the escalation publishes to (a siren or light); empty: none.",
     )
+    alarm_siren_on_payload: str = Field(
+        default="",
+        description="What the siren topic gets to sound (e.g. ON for a Tasmota relay); empty: a JSON object "
+        '{"state": "on", ...} with the alarm.',
+    )
+    alarm_siren_off_payload: str = Field(
+        default="",
+        description="What the siren topic gets when the last unacknowledged alarm is acknowledged or resolved "
+        '(e.g. OFF); empty: a JSON object {"state": "off", ...}.',
+    )
+    alarm_siren_immediately: bool = Field(
+        default=False,
+        description="Sound the siren as soon as an alarm is raised instead of only when it escalates.",
+    )
     alarm_webhook_urls: list[str] = Field(
         default_factory=list,
         description="URLs the escalation POSTs a JSON alarm to (JSON list in the environment).",

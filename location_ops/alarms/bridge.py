@@ -6,11 +6,18 @@ only after its alarm row is committed, so a crash in between makes the broker
 redeliver it instead of losing it. With several app processes on PostgreSQL, only the
 holder of an advisory lock ingests; the others wait for it and take over when its
 process (and so its database connection) dies.
+
+Storms (DESIGN §5): paho's thread only queues what arrives; the ingest thread takes
+everything waiting as one batch, stores the first press of each device first (its own
+commit, so the screens hear at once), then the rest — repeated presses counted,
+heartbeats collapsed — in one more commit, and only then acknowledges every message of
+the batch in the order received. The broker may send ``RECEIVE_MAXIMUM`` messages ahead.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 import zlib
@@ -32,6 +39,11 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5.0
 #: A device's heartbeats are stored at most this often (unless its battery changes).
 HEARTBEAT_STORE_SECONDS = 30.0
+#: How many unacknowledged messages the broker may send ahead (MQTT 5 Receive Maximum): room
+#: for a storm to arrive in large batches instead of one round trip per message.
+RECEIVE_MAXIMUM = 2000
+#: The most messages taken into one batch.
+BATCH_MAX = 5000
 
 
 def broker_address(url: str) -> tuple[str, int, str | None, str | None]:
@@ -72,6 +84,11 @@ class Bridge:
         self._last_reported: bool | None = None
         #: (family, device_id) -> (monotonic time of the last stored heartbeat, battery then).
         self._heartbeats: dict[tuple[str, str], tuple[float, int | None]] = {}
+        #: (client, message) as paho received them; the ingest thread takes them in batches.
+        self._inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._ingest_thread: threading.Thread | None = None
+        self.batch_count = 0
+        self.largest_batch = 0
 
     # --- state seen by /readyz and the screens ---
     @property
@@ -93,6 +110,8 @@ class Bridge:
 
     # --- lifecycle ---
     def start(self) -> None:
+        self._ingest_thread = threading.Thread(target=self._ingest_loop, name="alarm-ingest", daemon=True)
+        self._ingest_thread.start()
         self._thread = threading.Thread(target=self._run, name="mqtt-bridge", daemon=True)
         self._thread.start()
 
@@ -107,6 +126,8 @@ class Bridge:
                 pass
         if self._thread is not None:
             self._thread.join(timeout=10)
+        if self._ingest_thread is not None:
+            self._ingest_thread.join(timeout=10)
         self._release_lock()
 
     def _run(self) -> None:
@@ -148,6 +169,7 @@ class Bridge:
         if v5:
             properties = Properties(PacketTypes.CONNECT)
             properties.SessionExpiryInterval = settings.mqtt_session_expiry_seconds
+            properties.ReceiveMaximum = RECEIVE_MAXIMUM
             client.connect_async(host, port, keepalive=settings.mqtt_keepalive_seconds, clean_start=False,
                                  properties=properties)
         else:
@@ -234,56 +256,98 @@ class Bridge:
         self._set_connected(False)
 
     def _on_message(self, client, _userdata, message) -> None:
+        # paho's network thread only queues: it keeps reading while the ingest thread stores.
+        self._inbox.put((client, message))
+
+    # --- the ingest thread ---
+    def _ingest_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                first = self._inbox.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            batch = [first]
+            while len(batch) < BATCH_MAX:
+                try:
+                    batch.append(self._inbox.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._ingest_batch(batch)
+            except Exception:  # noqa: BLE001 - never let the ingest thread die
+                log.exception("ingest of a batch failed; reconnecting for redelivery")
+                self.store_failures += 1
+                self._restart.set()
+
+    def _ingest_batch(self, batch: list) -> None:
+        current = self._client
         if self._restart.is_set():
-            return  # an earlier message failed: leave this one unacknowledged for redelivery too
+            return  # a reconnect is under way: the broker redelivers whatever was not acknowledged
+        live = [(client, message) for client, message in batch if client is current]
+        if not live:
+            return  # from a connection that is gone: redelivered on the new one
+        self.batch_count += 1
+        self.largest_batch = max(self.largest_batch, len(live))
+        decoded = self._decode([message for _client, message in live])
+        urgent, rest = service.split_batch(decoded)
+        phases = [phase for phase in (urgent, rest) if phase]
         for attempt in range(3):
             try:
-                self._ingest(message)
+                while phases:
+                    self._store(phases[0])
+                    phases.pop(0)  # committed: a retry does not store it twice
                 break
             except Exception:  # noqa: BLE001 - e.g. the database restarting
-                log.exception("could not store a message from %s (attempt %d)", message.topic[:200], attempt + 1)
+                log.exception("could not store %d messages (attempt %d)", len(phases[0]), attempt + 1)
                 time.sleep(0.2 * (attempt + 1))  # a short pause before retrying the database
         else:
             self.store_failures += 1
-            # Not acknowledged: the serve loop reconnects and the broker redelivers it (persistent session).
+            # Not acknowledged: the serve loop reconnects and the broker redelivers (persistent session).
             self._restart.set()
             return
-        client.ack(message.mid, message.qos)
+        # Only now, with every row of the batch committed, are the messages acknowledged, in order.
+        for client, message in live:
+            client.ack(message.mid, message.qos)
 
-    def _ingest(self, message) -> None:
-        decoded = decoders.decode(message.topic, message.payload, bool(message.retain), site=self.site)
-        if decoded is None:
-            return
-        if isinstance(decoded, decoders.Malformed):
-            self.malformed_count += 1
-            if self.malformed_count <= 10 or self.malformed_count % 100 == 0:
-                log.warning("malformed message on %s (%s); %d so far", message.topic[:200], decoded.reason,
-                            self.malformed_count)
-            return
-        if decoded.kind == decoders.HEARTBEAT and not decoded.retained:
-            # Store a heartbeat at most every HEARTBEAT_STORE_SECONDS per device unless the battery
-            # changed: supervision works in minutes and hours, and a chatty device must not load the database.
-            key = (decoded.family, decoded.device_id)
-            last = self._heartbeats.get(key)
-            now = time.monotonic()
-            if last is not None and now - last[0] < HEARTBEAT_STORE_SECONDS and decoded.battery in (None, last[1]):
-                return
-            self._heartbeats[key] = (now, decoded.battery if decoded.battery is not None else (last or (0, None))[1])
+    def _decode(self, messages: list) -> list[decoders.DeviceMessage]:
+        decoded = []
+        for message in messages:
+            result = decoders.decode(message.topic, message.payload, bool(message.retain), site=self.site)
+            if result is None:
+                continue
+            if isinstance(result, decoders.Malformed):
+                self.malformed_count += 1
+                if self.malformed_count <= 10 or self.malformed_count % 100 == 0:
+                    log.warning("malformed message on %s (%s); %d so far", message.topic[:200], result.reason,
+                                self.malformed_count)
+                continue
+            if result.kind == decoders.HEARTBEAT and not result.retained and not self._heartbeat_due(result):
+                continue
+            decoded.append(result)
+        return decoded
+
+    def _heartbeat_due(self, message: decoders.DeviceMessage) -> bool:
+        """Store a heartbeat at most every HEARTBEAT_STORE_SECONDS per device unless the battery changed.
+
+        Supervision works in minutes and hours; a chatty device must not load the database.
+        """
+        key = (message.family, message.device_id)
+        last = self._heartbeats.get(key)
+        now = time.monotonic()
+        if last is not None and now - last[0] < HEARTBEAT_STORE_SECONDS and message.battery in (None, last[1]):
+            return False
+        self._heartbeats[key] = (now, message.battery if message.battery is not None else (last or (0, None))[1])
+        return True
+
+    def _store(self, messages: list[decoders.DeviceMessage]) -> None:
         with self.sessionmaker() as db_session:
-            result = service.ingest(db_session=db_session, message=decoded, now=utcnow())
-            announcement = None
-            if result.alarm is not None:
-                what = ("test" if result.alarm.is_test else "raised") if result.created else "pressed"
-                announcement = service.alarm_message(result.alarm, what)
-            device_pk = result.device.id
-            db_session.commit()
-            # Only now, with the row committed, may the message be acknowledged (by the caller).
-            self.ingested_count += 1
-            if announcement is not None:
-                service.publish_alarm(self.hub, announcement)
-                log.warning("alarm %s %s by device %s", announcement[0]["id"], announcement[0]["what"], device_pk)
-            if result.device_changed:
-                service.announce_device(self.hub, result.device)
+            result = service.ingest_batch(db_session=db_session, messages=messages, now=utcnow())
+            db_session.commit()  # the screens of every process hear of it now, with the rows stored
+        self.ingested_count += len(messages)
+        for alarm in result.raised:
+            log.warning("alarm %s %s by device %s", alarm.id, "test" if alarm.is_test else "raised", alarm.device_pk)
+            if not alarm.is_test and self.settings.alarm_siren_topic and self.settings.alarm_siren_immediately:
+                self.publish(self.settings.alarm_siren_topic, service.siren_payload(self.settings, alarm, on=True))
 
     # --- status ---
     def _set_connected(self, connected: bool) -> None:

@@ -18,9 +18,12 @@ from location_ops.accounts.deps import CurrentPrincipal, Principal, allow
 from location_ops.accounts.models import Role
 from location_ops.alarms import decoders, service
 from location_ops.alarms.models import Alarm, AlarmState, Device, Resolution
-from location_ops.alarms.schemas import AlarmAckIn, AlarmRaiseIn, AlarmResolveIn, DeviceIn, DeviceOut, TestModeIn
+from location_ops.alarms.schemas import (
+    AlarmAckIn, AlarmRaiseForm, AlarmRaiseIn, AlarmResolveIn, DeviceIn, DeviceOut, TestModeIn,
+)
 from location_ops.clock import utcnow
 from location_ops.db import SessionDep
+from location_ops import events as events_module
 from location_ops.i18n import _
 from location_ops.rooms.models import Room
 from location_ops.web import is_htmx, render
@@ -54,9 +57,15 @@ def _bridge_connected(request: Request) -> bool:
 
 @api.get("/events", dependencies=[allow(EVENTS)], summary="Live events (Server-Sent Events)")
 async def events(request: Request, principal: CurrentPrincipal):
-    """Server-Sent Events: `alarm`, `room`, `log`, `device`, filtered per role."""
+    """Server-Sent Events: `alarm`, `room`, `log`, `device`, filtered per role.
+
+    The stream ends with its session: logout, expiry, a role change, deactivation or a
+    password reset close it (the browser then reconnects, or learns it must log in again).
+    """
     hub = _hub(request)
-    subscription = hub.subscribe(principal.role, principal.id)
+    settings = request.app.state.settings
+    subscription = hub.subscribe(principal.role, principal.id, session_id=principal.auth_session.id,
+                                 expires_at=_session_deadline(settings, principal))
 
     async def stream():
         try:
@@ -67,16 +76,19 @@ async def events(request: Request, principal: CurrentPrincipal):
                 try:
                     if queue.empty():
                         # asyncio.timeout, not wait_for: no extra task per event on Python 3.11.
-                        async with asyncio.timeout(KEEPALIVE_SECONDS):
+                        async with asyncio.timeout(_wait_seconds(subscription)):
                             event = await queue.get()
                     else:
                         event = queue.get_nowait()
                 except TimeoutError:
                     if await request.is_disconnected():
                         return
+                    if subscription.expires_at is not None and utcnow() >= subscription.expires_at:
+                        if not await asyncio.to_thread(_session_alive, request, subscription):
+                            return
                     yield ": keepalive\n\n"
                     continue
-                if event is None:  # the app is shutting down
+                if event is None or subscription.ended:  # session ended, or the app is shutting down
                     return
                 if subscription.overflowed:
                     subscription.overflowed = False
@@ -87,6 +99,46 @@ async def events(request: Request, principal: CurrentPrincipal):
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+def _session_deadline(settings, principal: Principal):
+    """When the stream's session lapses unless it is used meanwhile (then it is checked again)."""
+    from location_ops.accounts import service as accounts_service
+
+    auth_session = principal.auth_session
+    deadline = auth_session.expires_at
+    if auth_session.kind == "web":
+        deadline = min(deadline, auth_session.last_seen_at + accounts_service.idle_limit(settings, principal.role))
+    return deadline
+
+
+def _wait_seconds(subscription) -> float:
+    if subscription.expires_at is None:
+        return KEEPALIVE_SECONDS
+    left = (subscription.expires_at - utcnow()).total_seconds()
+    return max(0.05, min(KEEPALIVE_SECONDS, left))
+
+
+def _session_alive(request: Request, subscription) -> bool:
+    """Look the stream's session up again at its deadline: used meanwhile, it lives on."""
+    from location_ops.accounts.models import AuthSession
+
+    settings = request.app.state.settings
+    with request.app.state.sessionmaker() as db_session:
+        auth_session = db_session.get(AuthSession, subscription.session_id)
+        if auth_session is None or not auth_session.user.active:
+            return False
+        from location_ops.accounts import service as accounts_service
+
+        deadline = auth_session.expires_at
+        if auth_session.kind == "web":
+            deadline = min(deadline, auth_session.last_seen_at
+                           + accounts_service.idle_limit(settings, auth_session.user.role))
+        db_session.commit()
+    if utcnow() >= deadline:
+        return False
+    subscription.expires_at = deadline
+    return True
 
 
 # --- alarms: pages ---------------------------------------------------------------------------
@@ -128,10 +180,8 @@ def _back(request: Request, default: str = "/alarms"):
 
 
 @router.post("/alarms/raise", dependencies=[allow(ALARM_RAISE)])
-def raise_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
-                 room_id: Annotated[str, Form()] = ""):
-    room = int(room_id) if room_id.isdigit() else None
-    alarm = _raise(request, db_session, principal, room, "")
+def raise_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, form: Annotated[AlarmRaiseForm, Form()]):
+    alarm = _raise(request, db_session, principal, form.room_id, "")
     return RedirectResponse(f"/alarms/raise?sent={alarm.id}", status_code=303)
 
 
@@ -170,19 +220,24 @@ def resolve_submit(request: Request, db_session: SessionDep, principal: CurrentP
 # --- alarms: the rules, shared by pages and API ---------------------------------------------
 
 def _raise(request: Request, db_session: Session, principal: Principal, room_id: int | None, note: str) -> Alarm:
-    if room_id is not None and db_session.get(Room, room_id) is None:
-        raise HTTPException(422, _("This room does not exist."))
-    source = "phone" if principal.role == Role.WORKER else "staff"
     try:
-        alarm, created = service.raise_alarm(db_session=db_session, now=utcnow(), source=source, room_id=room_id,
-                                             user_id=principal.id, note=note)
+        alarm, created = service.raise_from_person(db_session=db_session, now=utcnow(), role=principal.role,
+                                                   user_id=principal.id, room_id=room_id, note=note)
     except service.AlarmError as error:
         _fail(error)
-    announcement = service.alarm_message(alarm, "raised" if created else "pressed")
     db_session.commit()
     log.warning("alarm %s %s by user %s", alarm.id, "raised" if created else "pressed again", principal.id)
-    service.publish_alarm(_hub(request), announcement)
+    if created:
+        _siren_on(request, alarm)
     return alarm
+
+
+def _siren_on(request: Request, alarm: Alarm) -> None:
+    """With ``alarm_siren_immediately``, sound the siren at the raise, not only at escalation."""
+    settings = request.app.state.settings
+    bridge = getattr(request.app.state, "bridge", None)
+    if settings.alarm_siren_topic and settings.alarm_siren_immediately and bridge is not None:
+        bridge.publish(settings.alarm_siren_topic, service.siren_payload(settings, alarm, on=True))
 
 
 def _acknowledge(request, db_session, principal, alarm_id, note) -> Alarm:
@@ -191,22 +246,36 @@ def _acknowledge(request, db_session, principal, alarm_id, note) -> Alarm:
         service.acknowledge(db_session=db_session, alarm=alarm, user_id=principal.id, now=utcnow(), note=note)
     except service.AlarmError as error:
         _fail(error)
-    announcement = service.alarm_message(alarm, "acknowledged")
+    service.emit_alarm(db_session, alarm, "acknowledged")
     db_session.commit()
-    service.publish_alarm(_hub(request), announcement)
+    _siren_off(request, db_session, alarm)
     return alarm
+
+
+def _siren_off(request: Request, db_session: Session, alarm: Alarm) -> None:
+    """Someone is on the way: switch the siren off, unless another alarm still waits for someone."""
+    settings = request.app.state.settings
+    bridge = getattr(request.app.state, "bridge", None)
+    if not settings.alarm_siren_topic or bridge is None:
+        return
+    quiet = service.siren_may_stop(db_session=db_session)
+    db_session.commit()
+    if quiet:
+        bridge.publish(settings.alarm_siren_topic, service.siren_payload(settings, alarm, on=False))
 
 
 def _resolve(request, db_session, principal, alarm_id, resolution, note) -> Alarm:
     try:
         alarm = service.get_alarm(db_session=db_session, alarm_id=alarm_id, role=principal.role, user_id=principal.id)
+        was_raised = alarm.state == AlarmState.RAISED
         service.resolve(db_session=db_session, alarm=alarm, user_id=principal.id, now=utcnow(),
                         resolution=resolution, note=note)
     except service.AlarmError as error:
         _fail(error)
-    announcement = service.alarm_message(alarm, "resolved")
+    service.emit_alarm(db_session, alarm, "resolved")
     db_session.commit()
-    service.publish_alarm(_hub(request), announcement)
+    if was_raised:
+        _siren_off(request, db_session, alarm)
     return alarm
 
 
@@ -220,23 +289,37 @@ def api_alarms(db_session: SessionDep, principal: CurrentPrincipal,
         alarms = service.list_alarms(db_session=db_session, role=principal.role, user_id=principal.id, state=state)
     except service.AlarmError as error:
         _fail(error)
-    return [service.alarm_view(alarm) for alarm in alarms]
+    return [_view(principal, alarm) for alarm in alarms]
 
 
-@api.post("/alarms", status_code=201, dependencies=[allow(ALARM_RAISE)])
-def api_raise(request: Request, db_session: SessionDep, principal: CurrentPrincipal, body: AlarmRaiseIn) -> dict:
-    """Raise an alarm (from a phone or by staff)."""
-    alarm = _raise(request, db_session, principal, body.room_id, body.note)
+def _view(principal: Principal, alarm: Alarm) -> dict:
+    if principal.role == Role.WORKER:
+        return service.worker_alarm_view(alarm)
     return service.alarm_view(alarm)
 
 
+@api.post("/alarms", status_code=201, dependencies=[allow(ALARM_RAISE)])
+def api_raise(request: Request, db_session: SessionDep, principal: CurrentPrincipal, body: AlarmRaiseIn | None = None) -> dict:
+    """Raise an alarm (from a phone or by staff). A bad or unknown room raises it without a room."""
+    body = body or AlarmRaiseIn()
+    alarm = _raise(request, db_session, principal, body.room_id, body.note)
+    return _view(principal, alarm)
+
+
 @api.get("/alarms/{alarm_id}", dependencies=[allow(ALARM_RAISE)])
-def api_alarm(db_session: SessionDep, principal: CurrentPrincipal, alarm_id: int) -> dict:
+def api_alarm(db_session: SessionDep, principal: CurrentPrincipal, alarm_id: int,
+              events_offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+              events_limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
+    """One alarm; staff get a page of its events (`events_offset`, `events_limit`) and their total."""
     try:
         alarm = service.get_alarm(db_session=db_session, alarm_id=alarm_id, role=principal.role, user_id=principal.id)
     except service.AlarmError as error:
         _fail(error)
-    return service.alarm_view(alarm)
+    if principal.role == Role.WORKER:
+        return service.worker_alarm_view(alarm)
+    page, total = service.alarm_events(db_session=db_session, alarm_id=alarm.id, offset=events_offset,
+                                       limit=events_limit)
+    return service.alarm_view(alarm, events=page, events_total=total)
 
 
 @api.post("/alarms/{alarm_id}/acknowledge", dependencies=[allow(ALARMS)])
@@ -284,8 +367,8 @@ def api_register_device(db_session: SessionDep, body: DeviceIn, request: Request
                                          room_id=body.room_id, label=body.label, now=utcnow())
     except service.AlarmError as error:
         _fail(error)
+    service.emit_device(db_session, device)
     db_session.commit()
-    service.announce_device(_hub(request), device)
     return device_out(device)
 
 
@@ -320,11 +403,12 @@ def devices_page(request: Request, db_session: SessionDep, principal: CurrentPri
 
 @router.post("/devices", dependencies=[allow(ADMIN)])
 def devices_register(request: Request, db_session: SessionDep, family: Annotated[str, Form(max_length=32)],
-                     device_id: Annotated[str, Form(max_length=128)], room_id: Annotated[str, Form()] = "",
+                     device_id: Annotated[str, Form(max_length=128)],
+                     room_id: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
                      label: Annotated[str, Form(max_length=64)] = ""):
     try:
         service.register_device(db_session=db_session, family=family, device_id=device_id,
-                                room_id=int(room_id) if room_id.isdigit() else None, label=label, now=utcnow())
+                                room_id=room_id, label=label, now=utcnow())
     except service.AlarmError as error:
         _fail(error)
     db_session.commit()

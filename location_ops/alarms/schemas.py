@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, WrapValidator
+
+#: A room id as the database can hold it.
+RoomId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+def _room_or_none(value: Any, handler) -> int | None:
+    """A room id, or None for anything that is not one: an alarm is never refused for its room."""
+    if value is None or value == "":
+        return None
+    try:
+        return handler(value)
+    except ValidationError:
+        return None
+
+
+#: The room of an alarm being raised: a bad or unknown one raises it without a room.
+AlarmRoom = Annotated[RoomId | None, WrapValidator(_room_or_none), WithJsonSchema({
+    "description": "The room's id, when known. Anything that is not a room's id still raises the alarm, "
+                   "without a room.", "title": "Room Id"})]
 
 
 class AlarmRaiseIn(BaseModel):
-    room_id: int | None = Field(default=None, description="The room, when known.")
+    model_config = ConfigDict(strict=True)
+
+    room_id: AlarmRoom = None
     note: str = Field(default="", max_length=500)
+
+
+class AlarmRaiseForm(BaseModel):
+    """The phone page's hold-to-raise form."""
+
+    room_id: AlarmRoom = None
 
 
 class AlarmAckIn(BaseModel):

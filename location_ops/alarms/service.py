@@ -18,15 +18,17 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 import httpx
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from location_ops.accounts.models import Role, User
 from location_ops.alarms import decoders
 from location_ops.alarms.decoders import DeviceMessage
 from location_ops.alarms.models import Alarm, AlarmEvent, AlarmState, BridgeStatus, Device, Resolution
 from location_ops.config import Settings
+from location_ops.events import emit
 from location_ops.i18n import _
 from location_ops.rooms.models import Room
 
@@ -37,6 +39,9 @@ DEVICE_AUDIENCE = frozenset({Role.HOST, Role.OPERATOR})
 #: A press counter seen within this window is a redelivery, not a new press.
 COUNTER_WINDOW = dt.timedelta(hours=6)
 COUNTERS_KEPT = 64
+#: Repeated presses on an open alarm beyond this many are only counted (press_count), not stored
+#: one by one: a storm must not make each press cost more than the last.
+PRESS_EVENTS_KEPT = 5
 #: The ingesting bridge refreshes its status row this often; older means nobody ingests.
 BRIDGE_STALE = dt.timedelta(seconds=30)
 
@@ -153,10 +158,9 @@ def raise_alarm(*, db_session: Session, now: dt.datetime, source: str, room_id: 
     for _attempt in range(3):
         existing = open_alarm(db_session=db_session, open_key=open_key)
         if existing is not None:
-            _event(existing, "press", now, user_id, note)
-            db_session.flush()
+            add_presses(db_session=db_session, alarm=existing, now=now, count=1, user_id=user_id, note=note)
             return existing, False
-        alarm = Alarm(state=AlarmState.RAISED, room_id=room_id, device=device,
+        alarm = Alarm(state=AlarmState.RAISED, room_id=room_id, device=device, press_count=1, last_press_at=now,
                       source=source, raised_by_id=user_id, is_test=False, open_key=open_key, raised_at=now)
         _event(alarm, "raised", now, user_id, note)
         if db_session.get_bind().dialect.name == "sqlite":
@@ -175,11 +179,29 @@ def raise_alarm(*, db_session: Session, now: dt.datetime, source: str, room_id: 
     raise AlarmError(_("The alarm could not be recorded; try again."), 503)
 
 
+def add_presses(*, db_session: Session, alarm: Alarm, now: dt.datetime, count: int = 1, user_id: int | None = None,
+                note: str = "") -> None:
+    """Count ``count`` more presses on an open alarm: a counter update, whatever its history.
+
+    The first few repeats are kept as events, and every press by a person (a worker's phone),
+    so that she finds her own press; a button's storm is only counted.
+    """
+    before = alarm.press_count or 1
+    db_session.execute(update(Alarm).where(Alarm.id == alarm.id)
+                       .values(press_count=Alarm.press_count + count, last_press_at=now)
+                       .execution_options(synchronize_session=False))
+    set_committed_value(alarm, "press_count", before + count)
+    set_committed_value(alarm, "last_press_at", now)
+    if user_id is not None or before - 1 < PRESS_EVENTS_KEPT:
+        db_session.add(AlarmEvent(alarm_id=alarm.id, kind="press", at=now, user_id=user_id, note=note[:500]))
+    db_session.flush()
+
+
 def record_test_press(*, db_session: Session, now: dt.datetime, device: Device, note: str = "") -> Alarm:
     """Record a press in test mode: an alarm resolved as a test at once, never escalated."""
     alarm = Alarm(state=AlarmState.RESOLVED, resolution=Resolution.TEST, room_id=device.room_id if device.registered
                   else None, device_pk=device.id, source="device", is_test=True, open_key=None, raised_at=now,
-                  resolved_at=now)
+                  resolved_at=now, press_count=1, last_press_at=now)
     _event(alarm, "test_press", now, None, note)
     _event(alarm, "resolved", now, None, Resolution.TEST)
     db_session.add(alarm)
@@ -199,9 +221,11 @@ class Ingested:
     device_changed: bool = False
 
 
-def ingest(*, db_session: Session, message: DeviceMessage, now: dt.datetime) -> Ingested:
+def ingest(*, db_session: Session, message: DeviceMessage, now: dt.datetime, device: Device | None = None) -> Ingested:
     """Apply one decoded device message to the database (the caller commits)."""
-    device = _device_for_message(db_session=db_session, family=message.family, device_id=message.device_id, now=now)
+    if device is None:
+        device = _device_for_message(db_session=db_session, family=message.family, device_id=message.device_id,
+                                     now=now)
     result = Ingested(device=device)
     was_online, was_battery = device.online, device.battery
     if not message.retained:
@@ -237,10 +261,151 @@ def ingest(*, db_session: Session, message: DeviceMessage, now: dt.datetime) -> 
     return result
 
 
+@dataclass
+class Batch:
+    """What one batch of device messages changed (its events are emitted at commit)."""
+
+    raised: list[Alarm] = field(default_factory=list)
+    pressed: dict[int, int] = field(default_factory=dict)
+    devices_changed: int = 0
+    duplicates: int = 0
+    #: Presses that were only counted on an open alarm (not stored one by one).
+    counted: int = 0
+
+
+def _is_press(message: DeviceMessage) -> bool:
+    return message.kind in (decoders.PRESS, decoders.TEST) and not message.retained
+
+
+def split_batch(messages: list[DeviceMessage]) -> tuple[list[DeviceMessage], list[DeviceMessage]]:
+    """Split a batch: first presses (one per device, in order) go first; all the rest after.
+
+    A press from a room without an open alarm must never wait behind a chatty button's
+    repeats or a crowd of heartbeats.
+    """
+    urgent, rest, pressed = [], [], set()
+    for message in messages:
+        key = (message.family, message.device_id)
+        if _is_press(message) and key not in pressed:
+            pressed.add(key)
+            urgent.append(message)
+        else:
+            rest.append(message)
+    return urgent, rest
+
+
+def preload_devices(*, db_session: Session, messages: list[DeviceMessage]) -> dict[tuple[str, str], Device]:
+    """Load the devices of a batch in one query."""
+    keys = {(m.family, m.device_id) for m in messages}
+    if not keys:
+        return {}
+    found = db_session.scalars(select(Device).where(tuple_(Device.family, Device.device_id).in_(list(keys)))
+                               .options(lazyload("*")))
+    return {(device.family, device.device_id): device for device in found}
+
+
+def ingest_batch(*, db_session: Session, messages: list[DeviceMessage], now: dt.datetime,
+                 devices: dict[tuple[str, str], Device] | None = None) -> Batch:
+    """Apply a batch of device messages in receive order, in one transaction (the caller commits).
+
+    Heartbeats of one device collapse to the newest; repeated presses on an open alarm are
+    counted with one UPDATE per alarm; announcements are emitted for the commit.
+    """
+    devices = devices if devices is not None else preload_devices(db_session=db_session, messages=messages)
+    batch = Batch()
+    latest_heartbeat: dict[tuple[str, str], DeviceMessage] = {}
+    for message in messages:
+        if message.kind == decoders.HEARTBEAT and not message.retained:
+            latest_heartbeat[(message.family, message.device_id)] = message
+    repeats: dict[int, tuple[Alarm, int]] = {}
+    changed: dict[int, Device] = {}
+    for message in messages:
+        key = (message.family, message.device_id)
+        if message.kind == decoders.HEARTBEAT and not message.retained and latest_heartbeat.get(key) is not message:
+            continue
+        device = devices.get(key)
+        if device is None:
+            device = _device_for_message(db_session=db_session, family=message.family,
+                                         device_id=message.device_id, now=now)
+            devices[key] = device
+        if _is_press(message) and device.id is not None and not in_test_mode(device, now) \
+                and message.kind == decoders.PRESS:
+            open_key = f"room:{device.room_id}" if device.registered and device.room_id is not None \
+                else f"device:{device.id}"
+            alarm = repeats.get(device.id, (None, 0))[0] or open_alarm(db_session=db_session, open_key=open_key)
+            if alarm is not None:
+                device.last_seen_at, device.online = now, True
+                if message.battery is not None:
+                    device.battery = message.battery
+                if message.counter is not None and _seen_counter(device, message.counter, now):
+                    batch.duplicates += 1
+                    continue
+                repeats[device.id] = (alarm, repeats.get(device.id, (None, 0))[1] + 1)
+                continue
+        result = ingest(db_session=db_session, message=message, now=now, device=device)
+        if result.device_changed:
+            changed[device.id] = device
+        if result.duplicate:
+            batch.duplicates += 1
+        if result.alarm is not None:
+            if result.created:
+                batch.raised.append(result.alarm)
+                emit_alarm(db_session, result.alarm, "test" if result.alarm.is_test else "raised")
+            else:
+                batch.pressed[result.alarm.id] = batch.pressed.get(result.alarm.id, 0) + 1
+                emit_alarm(db_session, result.alarm, "pressed")
+    for alarm, count in repeats.values():
+        add_presses(db_session=db_session, alarm=alarm, now=now, count=count)
+        batch.pressed[alarm.id] = batch.pressed.get(alarm.id, 0) + count
+        batch.counted += count
+        emit_alarm(db_session, alarm, "pressed")
+    for device in changed.values():
+        emit_device(db_session, device)
+    batch.devices_changed = len(changed)
+    db_session.flush()
+    return batch
+
+
 def _visible(statement, role: Role, user_id: int):
     if role == Role.WORKER:
-        return statement.where(Alarm.raised_by_id == user_id)
+        # Her own: those she raised and those she pressed while they were open.
+        pressed = select(AlarmEvent.alarm_id).where(AlarmEvent.user_id == user_id, AlarmEvent.kind == "press")
+        return statement.where(or_(Alarm.raised_by_id == user_id, Alarm.id.in_(pressed)))
     return statement
+
+
+def checked_in_room(*, db_session: Session, worker_id: int, now: dt.datetime) -> int | None:
+    """The room a worker is checked in to now (checked in, not out, booking running), if any."""
+    from location_ops.bookings.models import Booking, BookingStatus
+
+    return db_session.scalar(
+        select(Booking.room_id).where(Booking.worker_id == worker_id, Booking.status == BookingStatus.BOOKED,
+                                      Booking.checked_in_at.is_not(None), Booking.checked_out_at.is_(None),
+                                      Booking.starts_at <= now + dt.timedelta(hours=2),
+                                      Booking.ends_at > now - dt.timedelta(hours=6))
+        .order_by(Booking.checked_in_at.desc()).limit(1))
+
+
+def raise_from_person(*, db_session: Session, now: dt.datetime, role: Role, user_id: int, room_id: int | None,
+                      note: str = "") -> tuple[Alarm, bool]:
+    """Raise an alarm from a phone or a staff screen: never refused for a bad room.
+
+    An unknown room raises it without a room; a worker checked in to a room raises it for
+    that room when she chose none.
+    """
+    if room_id is not None and db_session.get(Room, room_id) is None:
+        room_id = None
+    if room_id is None and role == Role.WORKER:
+        room_id = checked_in_room(db_session=db_session, worker_id=user_id, now=now)
+    source = "phone" if role == Role.WORKER else "staff"
+    alarm, created = raise_alarm(db_session=db_session, now=now, source=source, room_id=room_id, user_id=user_id,
+                                 note=note)
+    emit_alarm(db_session, alarm, "raised" if created else "pressed")
+    if not created and alarm.raised_by_id != user_id:
+        # She pressed on an alarm someone else raised: her own screen hears of her press.
+        emit(db_session, "alarm", {"what": "pressed", "id": alarm.id, "state": alarm.state},
+             audience=frozenset(), user_id=user_id)
+    return alarm, created
 
 
 def list_alarms(*, db_session: Session, role: Role, user_id: int, state: str | None = None,
@@ -265,10 +430,20 @@ def open_alarms(*, db_session: Session) -> list[Alarm]:
 
 def get_alarm(*, db_session: Session, alarm_id: int, role: Role, user_id: int) -> Alarm:
     """The alarm, if this person may see it; else NotFound (never a hint that it exists)."""
-    alarm = db_session.get(Alarm, alarm_id)
-    if alarm is None or (role == Role.WORKER and alarm.raised_by_id != user_id):
+    alarm = db_session.scalar(_visible(select(Alarm).where(Alarm.id == alarm_id), role, user_id))
+    if alarm is None:
         raise NotFound()
     return alarm
+
+
+def alarm_events(*, db_session: Session, alarm_id: int, offset: int = 0, limit: int = 50) -> tuple[list[AlarmEvent], int]:
+    """One page of an alarm's events, oldest first, and how many there are."""
+    from sqlalchemy import func
+
+    total = db_session.scalar(select(func.count()).select_from(AlarmEvent).where(AlarmEvent.alarm_id == alarm_id))
+    page = db_session.scalars(select(AlarmEvent).where(AlarmEvent.alarm_id == alarm_id)
+                              .order_by(AlarmEvent.id).offset(offset).limit(limit))
+    return list(page), total or 0
 
 
 def acknowledge(*, db_session: Session, alarm: Alarm, user_id: int, now: dt.datetime, note: str = "") -> Alarm:
@@ -309,15 +484,32 @@ def resolve(*, db_session: Session, alarm: Alarm, user_id: int, now: dt.datetime
 def alarm_title(alarm: Alarm) -> str:
     """What the screens say: the room, or which button or phone raised it."""
     if alarm.room is not None:
+        if alarm.source == "phone":
+            return _("%(room)s — from a phone") % {"room": alarm.room.name}
         return alarm.room.name
     if alarm.device is not None:
         return _("Unregistered button %(id)s") % {"id": alarm.device.device_id}
     return _("Alarm from a phone (room unknown)")
 
 
-def alarm_view(alarm: Alarm, user_names: dict[int, str] | None = None) -> dict:
-    """The JSON shape of an alarm (API and SSE)."""
+def worker_alarm_view(alarm: Alarm) -> dict:
+    """What a worker gets about an alarm she raised or pressed: its state, nothing of other people."""
     return {
+        "id": alarm.id,
+        "state": alarm.state,
+        "title": alarm_title(alarm),
+        "room_id": alarm.room_id,
+        "room": alarm.room.name if alarm.room else None,
+        "source": alarm.source,
+        "received": True,
+        "acknowledged": alarm.acknowledged_at is not None,
+        "resolved": alarm.resolved_at is not None,
+    }
+
+
+def alarm_view(alarm: Alarm, events: list[AlarmEvent] | None = None, events_total: int | None = None) -> dict:
+    """The JSON shape of an alarm for staff (API). ``events``: a page of its events, if given."""
+    view = {
         "id": alarm.id,
         "state": alarm.state,
         "resolution": alarm.resolution,
@@ -334,9 +526,14 @@ def alarm_view(alarm: Alarm, user_names: dict[int, str] | None = None) -> dict:
         "acknowledged_by_id": alarm.acknowledged_by_id,
         "resolved_at": alarm.resolved_at.isoformat() if alarm.resolved_at else None,
         "escalated_at": alarm.escalated_at.isoformat() if alarm.escalated_at else None,
-        "events": [{"kind": e.kind, "at": e.at.isoformat(), "user_id": e.user_id, "note": e.note}
-                   for e in alarm.events],
+        "press_count": alarm.press_count,
+        "last_press_at": alarm.last_press_at.isoformat() if alarm.last_press_at else None,
     }
+    if events is not None:
+        view["events"] = [{"kind": e.kind, "at": e.at.isoformat(), "user_id": e.user_id, "note": e.note}
+                          for e in events]
+        view["events_total"] = events_total if events_total is not None else len(events)
+    return view
 
 
 def user_names(*, db_session: Session, ids) -> dict[int, str]:
@@ -350,7 +547,7 @@ def alarm_message(alarm: Alarm, what: str) -> tuple[dict, int | None]:
     """The SSE event of an alarm change; build it before the commit, publish it after."""
     data = {"what": what, "id": alarm.id, "state": alarm.state, "title": alarm_title(alarm),
             "device_id": alarm.device.device_id if alarm.device is not None else None,
-            "is_test": alarm.is_test, "raised_at": alarm.raised_at.isoformat()}
+            "is_test": alarm.is_test, "raised_at": alarm.raised_at.isoformat(), "presses": alarm.press_count}
     return data, alarm.raised_by_id
 
 
@@ -359,6 +556,17 @@ def publish_alarm(hub, message: tuple[dict, int | None]) -> None:
     if hub is not None:
         data, raised_by = message
         hub.publish("alarm", data, audience=STAFF, user_id=raised_by)
+
+
+def emit_alarm(db_session: Session, alarm: Alarm, what: str) -> None:
+    """Tell every process's staff screens (and the worker who raised it) at commit: the alarm changed."""
+    data, raised_by = alarm_message(alarm, what)
+    emit(db_session, "alarm", data, audience=STAFF, user_id=raised_by)
+
+
+def emit_device(db_session: Session, device: Device) -> None:
+    emit(db_session, "device", {"what": "device", "id": device.id, "online": device.online,
+                                "battery": device.battery}, audience=DEVICE_AUDIENCE)
 
 
 def announce(hub, alarm: Alarm, what: str) -> None:
@@ -469,6 +677,23 @@ def claim_due_escalations(*, db_session: Session, settings: Settings, now: dt.da
     return claimed
 
 
+def siren_payload(settings: Settings, alarm: Alarm | None, *, on: bool, extra: dict | None = None) -> bytes:
+    """The siren topic's message: the configured word, or a JSON object with the alarm."""
+    configured = settings.alarm_siren_on_payload if on else settings.alarm_siren_off_payload
+    if configured:
+        return configured.encode()
+    body = {"state": "on" if on else "off", "site": settings.site}
+    if alarm is not None:
+        body["alarm_id"] = alarm.id
+    return json.dumps({**body, **(extra or {})}).encode()
+
+
+def siren_may_stop(*, db_session: Session) -> bool:
+    """True when no alarm is left unacknowledged: the siren may go quiet."""
+    return db_session.scalar(select(Alarm.id).where(Alarm.state == AlarmState.RAISED, Alarm.is_test.is_(False))
+                             .limit(1)) is None
+
+
 def sign(secret: str, body: bytes) -> str:
     """The webhook signature header value: sha256=<hex HMAC-SHA256 of the body>."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
@@ -493,7 +718,7 @@ def escalate(*, db_session: Session, settings: Settings, alarm_id: int, now: dt.
     db_session.commit()  # do the network calls without holding the database
     if settings.alarm_siren_topic:
         ok = bool(publish_siren and publish_siren(settings.alarm_siren_topic,
-                                                  json.dumps({"state": "on", **view}).encode()))
+                                                  siren_payload(settings, alarm, on=True, extra=view)))
         outcome.steps.append(("siren" if ok else "siren_failed", settings.alarm_siren_topic))
     body = json.dumps({"event": "alarm_escalated", **view}).encode()
     secret = settings.alarm_webhook_secret or settings.secret()
@@ -545,7 +770,8 @@ def run_escalations(*, sessionmaker, settings: Settings, now: dt.datetime,
                                      publish_siren=publish_siren))
             alarm = db_session.get(Alarm, alarm_id)
             if alarm is not None:
-                announce(hub, alarm, "escalated")
+                emit_alarm(db_session, alarm, "escalated")
+                db_session.commit()
     return outcomes
 
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from location_ops.accounts.models import Role
 from location_ops.bookings import service
+from location_ops.events import emit
 from location_ops.clock import utcnow
 
 log = logging.getLogger(__name__)
@@ -22,9 +23,9 @@ def release_once(app: FastAPI) -> int:
     """Release overdue no-shows in one short transaction; return how many."""
     with app.state.sessionmaker() as db_session:
         count = service.release_no_shows(db_session=db_session, now=utcnow(), settings=app.state.settings)
+        if count:
+            emit(db_session, "room", {"released": count}, audience={Role.HOST, Role.OPERATOR})
         db_session.commit()
-    if count:
-        app.state.hub.publish("room", {"released": count}, audience={Role.HOST, Role.OPERATOR})
     return count
 
 

@@ -17,6 +17,7 @@ from location_ops.bookings.models import Booking, BookingStatus
 from location_ops.bookings.schemas import BookingIn, BookingOut, ShiftAvailability, StaffBookingOut
 from location_ops.clock import local_today, utcnow
 from location_ops.db import SessionDep
+from location_ops.events import emit
 from location_ops.i18n import _
 from location_ops.web import fmt_cents, render
 
@@ -35,10 +36,10 @@ def _http(exc: Exception) -> HTTPException:
     return HTTPException(STATUS[type(exc)], str(exc))
 
 
-def _announce(request: Request, booking: Booking, change: str) -> None:
-    """Tell the host and operator screens (ids only) that a room's bookings changed."""
-    request.app.state.hub.publish("room", {"room_id": booking.room_id, "booking_id": booking.id, "change": change},
-                                  audience={Role.HOST, Role.OPERATOR})
+def _announce(db_session, booking: Booking, change: str) -> None:
+    """Tell the host and operator screens (ids only), at commit, that a room's bookings changed."""
+    emit(db_session, "room", {"room_id": booking.room_id, "booking_id": booking.id, "change": change},
+         audience={Role.HOST, Role.OPERATOR})
 
 
 def _worker_only(principal) -> None:
@@ -123,8 +124,8 @@ def book_submit(request: Request, db_session: SessionDep, principal: CurrentPrin
         safe_day = min(max(safe_day, today), today + dt.timedelta(days=365))
         context = _grid_context(request, db_session, principal, safe_day)
         return render(request, "bookings/grid.html", {**context, "error": str(exc)}, status_code=status)
+    _announce(db_session, booking, "booked")
     db_session.commit()
-    _announce(request, booking, "booked")
     return RedirectResponse(f"/book?day={chosen.isoformat()}&booked={booking.id}", status_code=303)
 
 
@@ -176,8 +177,8 @@ def cancel_submit(request: Request, db_session: SessionDep, principal: CurrentPr
                                  worker_id=principal.id, booking_id=booking_id)
     except (service.BookingError, service.NotFound) as exc:
         raise _http(exc) from None
+    _announce(db_session, booking, "cancelled")
     db_session.commit()
-    _announce(request, booking, "cancelled")
     return RedirectResponse("/bookings?cancelled=1", status_code=303)
 
 
@@ -266,8 +267,8 @@ def api_book(request: Request, db_session: SessionDep, principal: CurrentPrincip
                                    room_id=body.room_id, day=day, shift=body.shift)
     except (service.BookingError, service.BookingForbidden, service.BookingConflict) as exc:
         raise _http(exc) from None
+    _announce(db_session, booking, "booked")
     db_session.commit()
-    _announce(request, booking, "booked")
     return booking
 
 
@@ -290,6 +291,6 @@ def api_cancel(request: Request, db_session: SessionDep, principal: CurrentPrinc
                                  worker_id=principal.id, booking_id=booking_id)
     except (service.BookingError, service.NotFound) as exc:
         raise _http(exc) from None
+    _announce(db_session, booking, "cancelled")
     db_session.commit()
-    _announce(request, booking, "cancelled")
     return booking

@@ -14,6 +14,7 @@ from location_ops.accounts.deps import CurrentPrincipal, Principal, allow
 from location_ops.accounts.models import Role
 from location_ops.clock import LOCAL_TZ, local_today, utcnow
 from location_ops.db import SessionDep
+from location_ops.events import emit
 from location_ops.hygiene import service
 from location_ops.hygiene.models import HygieneRound, ItemResult, RoundKind
 from location_ops.hygiene.schemas import RoundDetailOut, RoundOut
@@ -82,8 +83,8 @@ def round_start(request: Request, db_session: SessionDep, principal: CurrentPrin
                                             settings=request.app.state.settings)
     except service.HygieneError as exc:
         _fail(exc)
+    _publish(db_session, hygiene_round)
     db_session.commit()
-    _publish(request, hygiene_round)
     return RedirectResponse(f"/hygiene/rooms/{room_id}/rounds/{hygiene_round.id}", status_code=303)
 
 
@@ -153,8 +154,8 @@ def round_item(request: Request, db_session: SessionDep, principal: CurrentPrinc
                                      draft_failed=result == ItemResult.FAILED.value)
             return render(request, "hygiene/_item.html", context, status_code=exc.status)
         _fail(exc)
+    _publish(db_session, hygiene_round)
     db_session.commit()
-    _publish(request, hygiene_round)
     if is_htmx(request):
         item = next(item for item in hygiene_round.template.items if item.id == item_id)
         return render(request, "hygiene/_item_swap.html", _round_context(db_session, hygiene_round, item=item))
@@ -168,8 +169,8 @@ def round_pause(request: Request, db_session: SessionDep, principal: CurrentPrin
         service.pause_round(db_session=db_session, hygiene_round=hygiene_round, now=utcnow())
     except service.HygieneError as exc:
         _fail(exc)
+    _publish(db_session, hygiene_round)
     db_session.commit()
-    _publish(request, hygiene_round)
     return RedirectResponse("/hygiene", status_code=303)
 
 
@@ -180,8 +181,8 @@ def round_resume(request: Request, db_session: SessionDep, principal: CurrentPri
         service.resume_round(db_session=db_session, hygiene_round=hygiene_round, now=utcnow())
     except service.HygieneError as exc:
         _fail(exc)
+    _publish(db_session, hygiene_round)
     db_session.commit()
-    _publish(request, hygiene_round)
     return RedirectResponse(f"/hygiene/rooms/{room_id}/rounds/{round_id}", status_code=303)
 
 
@@ -199,16 +200,15 @@ def round_complete(request: Request, db_session: SessionDep, principal: CurrentP
             return render(request, "hygiene/round.html", _round_context(db_session, hygiene_round, error=str(exc)),
                           status_code=400)
         _fail(exc)
+    _publish(db_session, hygiene_round)
     db_session.commit()
-    _publish(request, hygiene_round)
     room = db_session.get(Room, room_id)
     return RedirectResponse(f"/hygiene?done={room.number}", status_code=303)
 
 
-def _publish(request: Request, hygiene_round: HygieneRound) -> None:
-    """Tell the staff screens (the board) that this room's hygiene state changed."""
-    request.app.state.hub.publish("room", {"room_id": hygiene_round.room_id, "hygiene": True},
-                                  audience={Role.HOST, Role.OPERATOR})
+def _publish(db_session, hygiene_round: HygieneRound) -> None:
+    """Tell the staff screens (the board), at commit, that this room's hygiene state changed."""
+    emit(db_session, "room", {"room_id": hygiene_round.room_id, "hygiene": True}, audience={Role.HOST, Role.OPERATOR})
 
 
 # --- staff: history, holds, supplies, report ---------------------------------------------------
@@ -237,8 +237,8 @@ def room_back_in_service(request: Request, db_session: SessionDep, principal: Cu
         service.clear_hold(db_session=db_session, room_id=room_id, by_user_id=principal.id, now=utcnow())
     except service.HygieneError as exc:
         _fail(exc)
+    emit(db_session, "room", {"room_id": room_id, "hygiene": True}, audience={Role.HOST, Role.OPERATOR})
     db_session.commit()
-    request.app.state.hub.publish("room", {"room_id": room_id, "hygiene": True}, audience={Role.HOST, Role.OPERATOR})
     return RedirectResponse("/hygiene", status_code=303)
 
 

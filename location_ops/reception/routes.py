@@ -18,6 +18,7 @@ from location_ops.accounts.models import Role
 from location_ops.alarms import service as alarms_service
 from location_ops.clock import local_today, utcnow
 from location_ops.db import SessionDep
+from location_ops.events import emit
 from location_ops.i18n import _
 from location_ops.reception import service
 from location_ops.reception.models import MANUAL_KINDS, EntryKind
@@ -34,10 +35,6 @@ nav.add("/reception/log", "Reception log", RECEPTION_READ, 12)
 
 def _fail(error: service.ReceptionError):
     raise HTTPException(error.status, str(error)) from None
-
-
-def _hub(request: Request):
-    return request.app.state.hub
 
 
 def _settings(request: Request):
@@ -125,8 +122,8 @@ def check_in_submit(request: Request, db_session: SessionDep, principal: Current
                                    host_id=principal.id, now=utcnow())
     except service.ReceptionError as error:
         return _sheet_error(request, error, _("Check in"))
+    service.announce(db_session, room_ids=[arrival.booking.room_id], entry=arrival.entry)
     db_session.commit()
-    service.announce(_hub(request), room_ids=[arrival.booking.room_id], entry=arrival.entry)
     message = _("%(name)s checked in to room %(n)d.") % {"name": arrival.pseudonym, "n": arrival.room_number}
     return _after_action(request, db_session, principal, message)
 
@@ -151,8 +148,8 @@ def check_out_submit(request: Request, db_session: SessionDep, principal: Curren
                                       host_id=principal.id, now=utcnow())
     except service.ReceptionError as error:
         return _sheet_error(request, error, _("Check out"))
+    service.announce(db_session, room_ids=[departure.booking.room_id], entry=departure.entry)
     db_session.commit()
-    service.announce(_hub(request), room_ids=[departure.booking.room_id], entry=departure.entry)
     message = _("%(name)s checked out of room %(n)d; the room needs cleaning.") % {
         "name": departure.pseudonym, "n": departure.room_number}
     return _after_action(request, db_session, principal, message)
@@ -179,8 +176,8 @@ def give_submit(request: Request, db_session: SessionDep, principal: CurrentPrin
                                   room_id=room_id, host_id=principal.id, now=utcnow())
     except service.ReceptionError as error:
         return _sheet_error(request, error, _("Give a room"))
+    service.announce(db_session, room_ids=[room_id], entry=arrival.entry)
     db_session.commit()
-    service.announce(_hub(request), room_ids=[room_id], entry=arrival.entry)
     message = _("%(name)s checked in to room %(n)d.") % {"name": arrival.pseudonym, "n": arrival.room_number}
     return _after_action(request, db_session, principal, message)
 
@@ -230,8 +227,8 @@ def log_submit(request: Request, db_session: SessionDep, principal: CurrentPrinc
                                   author_id=principal.id, now=utcnow(), corrects_id=corrects_id)
     except service.ReceptionError as error:
         raise HTTPException(400 if error.status == 422 else error.status, str(error)) from None
+    service.announce(db_session, room_ids=[entry.room_id] if entry.room_id else [], entry=entry)
     db_session.commit()
-    service.announce(_hub(request), room_ids=[entry.room_id] if entry.room_id else [], entry=entry)
     return RedirectResponse(f"/reception/log?added={entry.id}", status_code=303)
 
 
@@ -277,10 +274,9 @@ def shift_end(request: Request, db_session: SessionDep, principal: CurrentPrinci
         shift = service.end_shift(db_session=db_session, host_id=principal.id, note=note, now=utcnow())
     except service.ReceptionError as error:
         _fail(error)
-    entry_id = shift.handover_entry_id
+    emit(db_session, "log", {"id": shift.handover_entry_id, "kind": EntryKind.HANDOVER.value, "room_id": None},
+         audience=service.AUDIENCE)
     db_session.commit()
-    _hub(request).publish("log", {"id": entry_id, "kind": EntryKind.HANDOVER.value, "room_id": None},
-                          audience=service.AUDIENCE)
     return RedirectResponse("/reception/shift", status_code=303)
 
 
@@ -312,8 +308,8 @@ def api_log_add(request: Request, db_session: SessionDep, principal: CurrentPrin
                                   author_id=principal.id, now=utcnow(), corrects_id=body.corrects_id)
     except service.ReceptionError as error:
         _fail(error)
+    service.announce(db_session, room_ids=[entry.room_id] if entry.room_id else [], entry=entry)
     db_session.commit()
-    service.announce(_hub(request), room_ids=[entry.room_id] if entry.room_id else [], entry=entry)
     return service.entry_json(service.get_entry(db_session=db_session, entry_id=entry.id))
 
 

@@ -24,6 +24,7 @@ from location_ops.bookings import service as bookings_service
 from location_ops.bookings.models import Booking, BookingStatus
 from location_ops.clock import LOCAL_TZ
 from location_ops.config import Settings
+from location_ops.events import emit
 from location_ops.hygiene import service as hygiene_service
 from location_ops.hygiene.models import HygieneRound, RoundKind
 from location_ops.i18n import _, lazy
@@ -624,11 +625,9 @@ def count_entries(*, db_session: Session) -> int:
 # --- live screens -------------------------------------------------------------------------------
 
 
-def announce(hub, *, room_ids: list[int] | tuple[int, ...] = (), entry: LogEntry | None = None) -> None:
-    """Tell the board and log screens (host, operator) what changed: ids only, never text."""
-    if hub is None:
-        return
+def announce(db_session: Session, *, room_ids: list[int] | tuple[int, ...] = (), entry: LogEntry | None = None) -> None:
+    """Tell the board and log screens (host, operator) what changed, at commit: ids only, never text."""
     for room_id in room_ids:
-        hub.publish("room", {"room_id": room_id}, audience=AUDIENCE)
+        emit(db_session, "room", {"room_id": room_id}, audience=AUDIENCE)
     if entry is not None:
-        hub.publish("log", {"id": entry.id, "kind": entry.kind, "room_id": entry.room_id}, audience=AUDIENCE)
+        emit(db_session, "log", {"id": entry.id, "kind": entry.kind, "room_id": entry.room_id}, audience=AUDIENCE)
