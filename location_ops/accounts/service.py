@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from location_ops import events
 from location_ops.accounts.models import MFA_REQUIRED, AuthSession, LoginAttempt, Role, User
 from location_ops.clock import utcnow
 from location_ops.config import Settings
@@ -163,6 +164,7 @@ def change_own_password(*, db_session: Session, settings: Settings, user: User, 
     if not crypt_context(settings).verify(current, user.password_hash):
         raise AccountError(_("The current password is not right."))
     set_password(db_session=db_session, settings=settings, user=user, password=new, actor_id=user.id)
+    events.queue_event(db_session, events.session_end(user.id, keep_session_id=keep_session_id))
     db_session.execute(delete(AuthSession).where(AuthSession.user_id == user.id, AuthSession.id != keep_session_id))
 
 
@@ -362,10 +364,14 @@ def load_session(*, db_session: Session, settings: Settings, token: str, kind: s
 
 
 def end_session(*, db_session: Session, auth_session: AuthSession) -> None:
+    """End one session; its open event streams close when this commits."""
+    events.queue_event(db_session, events.session_end(auth_session.user_id, session_id=auth_session.id))
     db_session.delete(auth_session)
 
 
 def end_all_sessions(*, db_session: Session, user_id: int) -> None:
+    """End every session of a user (role change, deactivation, new password) and their streams."""
+    events.queue_event(db_session, events.session_end(user_id))
     db_session.execute(delete(AuthSession).where(AuthSession.user_id == user_id))
 
 

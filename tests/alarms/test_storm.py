@@ -1,0 +1,124 @@
+"""Storms: one chatty button never delays another room, and a press never costs more than the last.
+
+Against a real Mosquitto: the database is held busy while a storm from one button and then
+one press from another room arrive, so that they wait together; when it frees, the other
+room's press is stored before the storm's presses are (an ordering fact, not a time), and
+every press of the storm is counted.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import event, func, select, text
+
+from location_ops.alarms import service
+from location_ops.alarms.decoders import DeviceMessage
+from location_ops.alarms.models import Alarm, AlarmEvent
+from location_ops.clock import utcnow
+from tests.alarms.conftest import publish, wait_connected, wait_until
+
+STORM = 1500  # below the bridge's Receive Maximum: the broker sends it all while the database is busy
+
+
+def _register(app, device_id: str, room_id: int) -> None:
+    with app.state.sessionmaker() as db_session:
+        service.register_device(db_session=db_session, family="native", device_id=device_id, room_id=room_id,
+                                label="", now=utcnow())
+        db_session.commit()
+
+
+def _alarm_of_room(app, room_id: int) -> Alarm | None:
+    with app.state.sessionmaker() as db_session:
+        return db_session.scalar(select(Alarm).where(Alarm.room_id == room_id))
+
+
+class DatabaseHeld:
+    """Hold the database's write lock from another connection (SQLite) or lock the alarms table."""
+
+    def __init__(self, engine) -> None:
+        self.connection = engine.connect()
+        self.sqlite = engine.dialect.name == "sqlite"
+
+    def __enter__(self):
+        if self.sqlite:
+            self.connection.begin()  # the engine starts every transaction with BEGIN IMMEDIATE
+            self.connection.execute(text("UPDATE bridge_status SET malformed_count = malformed_count"))
+        else:
+            self.connection.begin()
+            self.connection.execute(text("LOCK TABLE alarms IN ACCESS EXCLUSIVE MODE"))
+        return self
+
+    def release(self) -> None:
+        self.connection.rollback()
+        self.connection.close()
+
+    def __exit__(self, *exc) -> None:
+        if not self.connection.closed:
+            self.release()
+
+
+def test_a_press_from_another_room_goes_before_a_storm(client, app, rooms, mosquitto):
+    wait_connected(app)
+    site = app.state.settings.site
+    _register(app, "chatty", rooms[1])
+    _register(app, "quiet", rooms[2])
+    storm = [(f"location-ops/{site}/devices/chatty/event", json.dumps({"event": "press", "seq": n}), False)
+             for n in range(1, STORM + 1)]
+    other = (f"location-ops/{site}/devices/quiet/event", json.dumps({"event": "press", "seq": 1}), False)
+    bridge = app.state.bridge
+    with DatabaseHeld(app.state.engine) as held:
+        publish(mosquitto.url, *storm, other)
+        # Everything is at the bridge, waiting for the database
+        # (the first batch is taken and blocked in the database; the rest wait in the inbox).
+        wait_until(lambda: bridge.batch_count == 1 and bridge._inbox.qsize() + bridge.largest_batch == STORM + 1,
+                   what="the storm to reach the bridge")
+        held.release()
+    wait_until(lambda: (_alarm_of_room(app, rooms[1]) or Alarm(press_count=0)).press_count == STORM,
+               what="every press of the storm to be counted")
+    chatty, quiet = _alarm_of_room(app, rooms[1]), _alarm_of_room(app, rooms[2])
+    assert quiet is not None and quiet.state == "raised"
+    # The other room's press came after the whole storm, yet was stored before the storm's last
+    # presses were counted: it did not wait for them.
+    assert quiet.raised_at < chatty.last_press_at
+    with app.state.sessionmaker() as db_session:
+        stored = db_session.scalar(select(func.count()).select_from(AlarmEvent)
+                                   .where(AlarmEvent.alarm_id == chatty.id, AlarmEvent.kind == "press"))
+    assert 1 <= stored <= service.PRESS_EVENTS_KEPT, "the storm is counted, not stored press by press"
+
+
+def _statements(app, work) -> int:
+    count = 0
+
+    def counter(*_args):
+        nonlocal count
+        count += 1
+
+    event.listen(app.state.engine, "before_cursor_execute", counter)
+    try:
+        work()
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", counter)
+    return count
+
+
+def test_a_press_costs_the_same_whatever_the_alarms_history(app, rooms):
+    def press(count: int = 1):
+        with app.state.sessionmaker() as db_session:
+            service.ingest_batch(db_session=db_session, now=utcnow(),
+                                 messages=[DeviceMessage("native", "storm", "press")] * count)
+            db_session.commit()
+
+    _register(app, "storm", rooms[3])
+    press()
+    press(10)
+    young = _statements(app, press)
+    press(3000)
+    old = _statements(app, press)
+    assert old == young
+    alarm = _alarm_of_room(app, rooms[3])
+    assert alarm.press_count == 1 + 10 + 1 + 3000 + 1
+    with app.state.sessionmaker() as db_session:
+        page, total = service.alarm_events(db_session=db_session, alarm_id=alarm.id, limit=1)
+    # "raised" and the first repeats; the 3 000 later presses live in the counter only.
+    assert [event.kind for event in page] == ["raised"] and total == 2
