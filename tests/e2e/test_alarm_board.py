@@ -189,6 +189,7 @@ def test_board_to_log_and_back_keeps_the_sound_armed(app, live_server, new_page,
     page.wait_for_selector("body[data-soft-navigations='1']", state="attached")
     assert page.title().startswith("Logboek receptie") or "log" in page.title().lower()
     page.wait_for_selector("#main .rx-log-head")
+    screenshot(page, f"alarm-log-soft-navigation-{backend}")
     page.click("header.topbar .menu a[href='/reception']")
     page.wait_for_url(lambda url: url.endswith("/reception"))
     page.wait_for_selector("body[data-soft-navigations='2']", state="attached")
@@ -197,9 +198,14 @@ def test_board_to_log_and_back_keeps_the_sound_armed(app, live_server, new_page,
     assert page.get_attribute("body", "data-alarm-sound") == "armed"
     assert page.is_hidden("#alarm-sound-warning")
 
-    # The board is still live after coming back, and an alarm now sounds without a new tap.
+    screenshot(page, f"alarm-board-back-from-log-{backend}")
+
+    # The board is still live after coming back (reception.js redraws it on the alarm event), and
+    # the alarm sounds without a new tap.
+    page.evaluate("document.getElementById('board').setAttribute('data-before-alarm', '1')")
     alarm_id = raise_and_announce(app, source="device", room_id=rooms[5])
     page.wait_for_selector(ALARM_ITEM.format(alarm_id))
+    page.wait_for_selector("#board:not([data-before-alarm])", state="attached")
     audio_playing(page)
     screenshot(page, f"alarm-board-after-log-{backend}")
     page.go_back()
@@ -358,6 +364,7 @@ def test_security_phone_lists_two_alarms_without_the_workers_pseudonym(app, live
     assert "Room 4" in page.inner_text(ALARM_ITEM.format(phone)) and "telefoon" in page.inner_text(
         ALARM_ITEM.format(phone)), "security sees the room and that it came from a phone"
     assert page.is_visible("#alarm-arm"), "sound off: the notice is inside the alarm view"
+    screenshot(page, f"alarm-security-phone-top-{backend}")
     for selector in ("#alarm-arm", ALARM_ITEM.format(phone) + " .alarm-ack", ALARM_ITEM.format(button) + " .alarm-ack",
                      ALARM_ITEM.format(phone) + " .alarm-resolve-button"):
         page.locator(selector).scroll_into_view_if_needed()
