@@ -144,13 +144,16 @@ def _session_alive(request: Request, subscription) -> bool:
 # --- alarms: pages ---------------------------------------------------------------------------
 
 def _banner_context(request: Request, db_session: Session) -> dict:
-    alarms = service.open_alarms(db_session=db_session)
+    # Newest raised on top; only the host may learn whose phone raised an alarm (DESIGN §5).
+    alarms = service.open_alarms(db_session=db_session)[::-1]
+    principal = getattr(request.state, "principal", None)
+    sees_raiser = principal is not None and principal.role == Role.HOST
     names = service.user_names(db_session=db_session, ids=[a.acknowledged_by_id for a in alarms]
-                               + [a.raised_by_id for a in alarms])
+                               + ([a.raised_by_id for a in alarms] if sees_raiser else []))
     db_session.commit()
     return {"open_alarms": alarms, "names": names, "bridge_connected": _bridge_connected(request),
             "resolutions": list(Resolution), "title_of": service.alarm_title,
-            "sounding": any(a.state == AlarmState.RAISED for a in alarms)}
+            "sees_raiser": sees_raiser, "sounding": any(a.state == AlarmState.RAISED for a in alarms)}
 
 
 @router.get("/alarms/banner", dependencies=[allow(ALARMS)])
