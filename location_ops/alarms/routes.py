@@ -168,8 +168,10 @@ def alarms_page(request: Request, db_session: SessionDep, principal: CurrentPrin
     if principal.role in (Role.HOST, Role.OPERATOR):
         warnings = service.device_warnings(db_session=db_session, now=utcnow(),
                                            settings=request.app.state.settings)
+    # Only the host may learn whose phone raised an alarm (DESIGN §5): others see staff names only.
     names = service.user_names(db_session=db_session, ids=[a.acknowledged_by_id for a in recent]
-                               + [a.resolved_by_id for a in recent] + [a.raised_by_id for a in recent])
+                               + [a.resolved_by_id for a in recent] + [a.raised_by_id for a in recent],
+                               workers=principal.role == Role.HOST)
     db_session.commit()
     return render(request, "alarms/board.html", {"recent": recent, "warnings": warnings, "names": names,
                                                  "title_of": service.alarm_title})

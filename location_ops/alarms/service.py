@@ -536,11 +536,15 @@ def alarm_view(alarm: Alarm, events: list[AlarmEvent] | None = None, events_tota
     return view
 
 
-def user_names(*, db_session: Session, ids) -> dict[int, str]:
+def user_names(*, db_session: Session, ids, workers: bool = True) -> dict[int, str]:
+    """Usernames by id; ``workers=False`` leaves out workers' pseudonyms (only the host sees them)."""
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
-    return dict(db_session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
+    statement = select(User.id, User.username).where(User.id.in_(ids))
+    if not workers:
+        statement = statement.where(User.role != Role.WORKER)
+    return dict(db_session.execute(statement).all())
 
 
 def alarm_message(alarm: Alarm, what: str) -> tuple[dict, int | None]:

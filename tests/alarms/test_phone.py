@@ -119,3 +119,13 @@ def test_staff_page_shows_paged_events(client, make_user, rooms):
     assert [e["kind"] for e in page["events"]] == ["press", "press"]
     listed = client.get("/api/v1/alarms", headers=host_h).json()
     assert "events" not in listed[0], "lists never carry an alarm's whole history"
+
+
+def test_security_never_sees_the_pseudonym_of_a_phone_alarm(client, make_user, login_as, rooms):
+    worker, worker_h = _headers(client, make_user, Role.WORKER)
+    client.post("/api/v1/alarms", json={"room_id": rooms[4]}, headers=worker_h)
+    login_as(Role.SECURITY)
+    for path in ("/alarms", "/alarms/banner"):
+        page = client.get(path)
+        assert page.status_code == 200 and "Room 4" in page.text
+        assert worker.username not in page.text, path
