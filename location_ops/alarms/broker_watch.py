@@ -47,7 +47,7 @@ class BrokerWatch:
         base = settings.mqtt_client_id or f"location-ops-{settings.site}"
         # Unique per process: two processes sharing a client id would take turns throwing each other out.
         self.client_id = f"{base}-sys-{secrets.token_hex(3)}"
-        #: The last reading handled (None until the first one): for /readyz-style checks and tests.
+        #: The last reading handled (None until the first one), for diagnostics and tests.
         self.last_reading: int | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
