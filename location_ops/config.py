@@ -182,6 +182,11 @@ class Settings(BaseSettings):
     low_battery_percent: int = Field(
         default=20, description="A battery at or below this percentage shows as low."
     )
+    broker_dropped_warning_hours: int = Field(
+        default=24,
+        description="After the MQTT broker's count of dropped messages ($SYS/broker/publish/messages/dropped) "
+        "grew, the board, alarms and devices pages warn for this many hours.",
+    )
     alarm_retention_days: int = Field(
         default=365, description="Resolved alarms (and their events) are deleted after this many days."
     )

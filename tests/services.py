@@ -112,21 +112,50 @@ class PostgresServer:
         shutil.rmtree(self.datadir, ignore_errors=True)
 
 
+#: deploy/mosquitto.conf: the production broker's configuration, the one source of its queue limits.
+DEPLOY_MOSQUITTO_CONF = Path(__file__).resolve().parents[1] / "deploy" / "mosquitto.conf"
+#: The options the tests' brokers take from it; listener, authentication and persistence stay their own.
+LIMIT_OPTIONS = ("max_queued_messages", "max_queued_bytes", "queue_qos0_messages", "max_inflight_messages",
+                 "max_inflight_bytes", "sys_interval", "set_tcp_nodelay")
+
+
+def deploy_limits(path: Path = DEPLOY_MOSQUITTO_CONF) -> dict[str, str]:
+    """The queue-limit options of deploy/mosquitto.conf, as written there (option -> value)."""
+    limits: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        option, _, value = line.partition(" ")
+        if option in LIMIT_OPTIONS:
+            limits[option] = value.strip()
+    return limits
+
+
 @dataclass
 class MosquittoBroker:
-    """A Mosquitto broker with persistence on, on a free port; can be restarted in place."""
+    """A Mosquitto broker with persistence on, on a free port; can be restarted in place.
+
+    Its queue limits are deploy/mosquitto.conf's (``deploy_limits``); ``limits`` overrides some
+    of them for one broker, e.g. ``MosquittoBroker.start(limits={"max_queued_messages": 5})``.
+    """
 
     port: int
     workdir: Path
     process: subprocess.Popen | None = None
+    limits: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, port: int | None = None) -> MosquittoBroker:
+    def start(cls, port: int | None = None, limits: dict[str, object] | None = None) -> MosquittoBroker:
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         if not Path(binary).exists():
             raise RuntimeError("mosquitto is not installed; .ci/run installs it.")
+        unknown = set(limits or {}) - set(LIMIT_OPTIONS)
+        if unknown:
+            raise ValueError(f"not a queue-limit option: {sorted(unknown)}")
         workdir = Path(tempfile.mkdtemp(prefix="lo-mqtt-"))
-        broker = cls(port=port or free_port(), workdir=workdir)
+        merged = {**deploy_limits(), **{option: str(value) for option, value in (limits or {}).items()}}
+        broker = cls(port=port or free_port(), workdir=workdir, limits=merged)
         broker._launch()
         return broker
 
@@ -134,15 +163,19 @@ class MosquittoBroker:
     def url(self) -> str:
         return f"mqtt://127.0.0.1:{self.port}"
 
+    @property
+    def config_path(self) -> Path:
+        return self.workdir / "mosquitto.conf"
+
     def _launch(self) -> None:
-        config = self.workdir / "mosquitto.conf"
+        config = self.config_path
         config.write_text(
             f"listener {self.port} 127.0.0.1\n"
             "allow_anonymous true\n"
             "persistence true\n"
             f"persistence_location {self.workdir}/\n"
             "autosave_interval 1\n"
-            "max_queued_messages 100000\n"
+            + "".join(f"{option} {value}\n" for option, value in self.limits.items())
             + ("user root\n" if os.geteuid() == 0 else "")
         )
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"

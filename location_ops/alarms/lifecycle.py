@@ -1,4 +1,4 @@
-"""Start and stop the MQTT bridge and the escalation and supervision loops with the app."""
+"""Start and stop the MQTT bridge, the broker watch and the escalation and supervision loops with the app."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 
 from location_ops.alarms import service
 from location_ops.alarms.bridge import Bridge
+from location_ops.alarms.broker_watch import BrokerWatch
 from location_ops.clock import utcnow
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,9 @@ async def startup(app) -> None:
                     hub=app.state.hub)
     app.state.bridge = bridge
     bridge.start()
+    app.state.broker_watch = BrokerWatch(settings=app.state.settings, sessionmaker=app.state.sessionmaker,
+                                         hub=app.state.hub)
+    app.state.broker_watch.start()
     # Move the objects of start-up out of the collector's way: fewer, shorter GC pauses on the alarm path.
     gc.collect()
     gc.freeze()
@@ -39,6 +43,9 @@ async def shutdown(app) -> None:
     bridge = getattr(app.state, "bridge", None)
     if bridge is not None:
         await asyncio.to_thread(bridge.stop)
+    watch = getattr(app.state, "broker_watch", None)
+    if watch is not None:
+        await asyncio.to_thread(watch.stop)
     app.state.hub.close()
 
 

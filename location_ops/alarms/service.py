@@ -604,26 +604,54 @@ def bridge_connected(*, db_session: Session, site: str, now: dt.datetime) -> boo
     return row is not None and row.connected and now - row.updated_at <= BRIDGE_STALE
 
 
+def record_broker_dropped(*, db_session: Session, site: str, dropped: int, now: dt.datetime) -> bool:
+    """Store a reading of Mosquitto's ``$SYS/broker/publish/messages/dropped``; True if it shows new drops.
+
+    The counter counts since the broker started. A reading above the stored one is new drops; so is
+    one below it but above 0 (the broker restarted, and dropped since). The first reading ever counts
+    against 0: drops from before the app watched (most likely while the app was down, when its queue
+    filled) are real and are reported. Only new drops move ``broker_dropped_at``, which the warning uses.
+    """
+    row = db_session.get(BridgeStatus, site, with_for_update=True)
+    if row is None:
+        row = BridgeStatus(site=site, connected=False, updated_at=now, malformed_count=0, broker_dropped=0)
+        db_session.add(row)
+    previous = row.broker_dropped or 0
+    grew = dropped > previous or 0 < dropped < previous
+    row.broker_dropped = dropped
+    if grew:
+        row.broker_dropped_at = now
+    db_session.flush()
+    return grew
+
+
 # --- supervision ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class DeviceWarning:
     """Something about a device (or the bridge) that the host and operator must see."""
 
-    kind: str  # silent, offline, low_battery, test_overdue, unassigned, bridge
+    kind: str  # silent, offline, low_battery, test_overdue, unassigned, bridge, broker_dropped
     message: str
     device_pk: int | None = None
 
 
 def device_warnings(*, db_session: Session, now: dt.datetime, settings: Settings | None = None,
                     site: str | None = None) -> list[DeviceWarning]:
-    """Silent, offline, low-battery, test-overdue and unassigned devices, and a disconnected bridge."""
+    """Silent, offline, low-battery, test-overdue and unassigned devices, a disconnected bridge, broker drops."""
     settings = settings or Settings()
     site = site or settings.site
     warnings: list[DeviceWarning] = []
     if not bridge_connected(db_session=db_session, site=site, now=now):
         warnings.append(DeviceWarning("bridge", _("The alarm bridge is not connected to the MQTT broker: "
                                                   "panic buttons do not reach this screen.")))
+    status = db_session.get(BridgeStatus, site)
+    if (status is not None and status.broker_dropped_at is not None
+            and now - status.broker_dropped_at <= dt.timedelta(hours=settings.broker_dropped_warning_hours)):
+        warnings.append(DeviceWarning("broker_dropped", _(
+            "The MQTT broker dropped messages (noticed %(when)s; %(n)s since the broker started): panic presses "
+            "may have been lost. Raise the broker's queue limits (deploy/mosquitto.conf).")
+            % {"when": _local(status.broker_dropped_at), "n": status.broker_dropped}))
     for device in list_devices(db_session=db_session):
         name = device_name(device)
         if not device.registered:
