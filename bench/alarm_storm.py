@@ -552,9 +552,8 @@ def report(r: dict, storm_timeout: float) -> None:
           f"({total / max(r['published_s'], 1e-9):.0f}/s), all acked by the broker after {r['acked_s']:.2f} s"
           + (f", {r['unacked']} NOT acked" if r["unacked"] else ""))
     print(f"  broker: max_queued_messages {r['queue_limit']}; machine: {os.cpu_count()} CPUs, load average "
-          f"{r['load_before']:.1f} at the storm's start, {r['load_after']:.1f} at its end"
-          + (" (busy: other work shares these CPUs, figures are noisy)" if r["load_after"] > (os.cpu_count() or 1)
-             else ""))
+          f"{r['load_before']:.1f} at the storm's start, {r['load_after']:.1f} at its end (the app and this bench "
+          f"make about 2 of it; more means other work shared the CPUs)")
     if r["storm_raised_s"] is not None:
         print(f"  room {STORM_ROOM}'s alarm (the storming button) shown {r['storm_raised_s']:.2f} s into the storm")
     rows = []
