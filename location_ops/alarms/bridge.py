@@ -289,8 +289,7 @@ class Bridge:
         self.batch_count += 1
         self.largest_batch = max(self.largest_batch, len(live))
         decoded = self._decode([message for _client, message in live])
-        urgent, rest = service.split_batch(decoded)
-        phases = [phase for phase in (urgent, rest) if phase]
+        phases = service.split_batch(decoded, self._registered(decoded))
         for attempt in range(3):
             try:
                 while phases:
@@ -308,6 +307,19 @@ class Bridge:
         # Only now, with every row of the batch committed, are the messages acknowledged, in order.
         for client, message in live:
             client.ack(message.mid, message.qos)
+
+    def _registered(self, messages: list[decoders.DeviceMessage]) -> set[tuple[str, str]]:
+        """Which of these messages' devices are registered buttons (their presses go first)."""
+        presses = [m for m in messages if m.kind in (decoders.PRESS, decoders.TEST) and not m.retained]
+        if len({(m.family, m.device_id) for m in presses}) < 2:
+            return set()  # nothing to put in order: no extra round trip on the quiet path
+        try:
+            with self.sessionmaker() as db_session:
+                devices = service.preload_devices(db_session=db_session, messages=presses)
+                db_session.commit()
+        except Exception:  # noqa: BLE001 - ordering is an optimisation; storing decides
+            return set()
+        return {key for key, device in devices.items() if device.registered}
 
     def _decode(self, messages: list) -> list[decoders.DeviceMessage]:
         decoded = []

@@ -118,19 +118,46 @@ def in_test_mode(device: Device, now: dt.datetime) -> bool:
     return device.test_until is not None and device.test_until > now
 
 
+class Counters:
+    """A device's recent press counters (Shelly event_cnt, native seq), read once, written once.
+
+    Stored as "n@epoch,n@epoch" in ``recent_counters``; a counter seen within COUNTER_WINDOW is a
+    redelivery, not a new press.
+    """
+
+    def __init__(self, device: Device, now: dt.datetime) -> None:
+        horizon = (now - COUNTER_WINDOW).timestamp()
+        self.kept: list[tuple[int, int]] = []
+        for item in (device.recent_counters or "").split(","):
+            number, _sep, stamp = item.partition("@")
+            try:
+                pair = (int(number), int(stamp))
+            except ValueError:
+                continue  # our own storage format: anything else is dropped
+            if pair[1] >= horizon:
+                self.kept.append(pair)
+        self.seen = {number for number, _stamp in self.kept}
+
+    def seen_before(self, counter: int, now: dt.datetime) -> bool:
+        """Record ``counter``; True when it was seen recently (a redelivered duplicate)."""
+        if counter in self.seen:
+            return True
+        self.seen.add(counter)
+        self.kept.append((counter, int(now.timestamp())))
+        return False
+
+    def reset(self) -> None:
+        self.kept, self.seen = [], set()
+
+    def store(self, device: Device) -> None:
+        device.recent_counters = ",".join(f"{n}@{s}" for n, s in self.kept[-COUNTERS_KEPT:])
+
+
 def _seen_counter(device: Device, counter: int, now: dt.datetime) -> bool:
-    """Record ``counter``; return True when it was seen recently (a redelivered duplicate)."""
-    kept: list[tuple[int, int]] = []
-    for item in (device.recent_counters or "").split(","):
-        number, _sep, stamp = item.partition("@")
-        if number.lstrip("-").isdigit() and stamp.isdigit():
-            kept.append((int(number), int(stamp)))
-    horizon = (now - COUNTER_WINDOW).timestamp()
-    kept = [(number, stamp) for number, stamp in kept if stamp >= horizon]
-    duplicate = any(number == counter for number, _stamp in kept)
-    if not duplicate:
-        kept.append((counter, int(now.timestamp())))
-    device.recent_counters = ",".join(f"{n}@{s}" for n, s in kept[-COUNTERS_KEPT:])
+    """Record ``counter`` on the device; return True when it was seen recently (a duplicate)."""
+    counters = Counters(device, now)
+    duplicate = counters.seen_before(counter, now)
+    counters.store(device)
     return duplicate
 
 
@@ -277,21 +304,23 @@ def _is_press(message: DeviceMessage) -> bool:
     return message.kind in (decoders.PRESS, decoders.TEST) and not message.retained
 
 
-def split_batch(messages: list[DeviceMessage]) -> tuple[list[DeviceMessage], list[DeviceMessage]]:
-    """Split a batch: first presses (one per device, in order) go first; all the rest after.
+def split_batch(messages: list[DeviceMessage], registered: set[tuple[str, str]] = frozenset()
+                ) -> list[list[DeviceMessage]]:
+    """Split a batch into phases stored (and committed) one after another.
 
-    A press from a room without an open alarm must never wait behind a chatty button's
-    repeats or a crowd of heartbeats.
+    First the first press of each registered button (a room without an open alarm must never
+    wait), then the first press of each unknown one (still an alarm, never dropped), then all
+    the rest: repeats and heartbeats.
     """
-    urgent, rest, pressed = [], [], set()
+    known, unknown, rest, pressed = [], [], [], set()
     for message in messages:
         key = (message.family, message.device_id)
         if _is_press(message) and key not in pressed:
             pressed.add(key)
-            urgent.append(message)
+            (known if key in registered else unknown).append(message)
         else:
             rest.append(message)
-    return urgent, rest
+    return [phase for phase in (known, unknown, rest) if phase]
 
 
 def preload_devices(*, db_session: Session, messages: list[DeviceMessage]) -> dict[tuple[str, str], Device]:
@@ -304,56 +333,103 @@ def preload_devices(*, db_session: Session, messages: list[DeviceMessage]) -> di
     return {(device.family, device.device_id): device for device in found}
 
 
+def _apply_state(device: Device, message: DeviceMessage) -> bool:
+    """Apply what a message says about the device itself; True when online or battery changed."""
+    was_online, was_battery = device.online, device.battery
+    if not message.retained:
+        if message.kind != decoders.OFFLINE:
+            device.online = True
+    if message.battery is not None:
+        device.battery = message.battery
+    if message.kind == decoders.ONLINE:
+        device.online = True
+    elif message.kind == decoders.OFFLINE:
+        device.online = False
+    return device.online != was_online or device.battery != was_battery
+
+
+def _open_key(device: Device) -> str:
+    return f"room:{device.room_id}" if device.registered and device.room_id is not None else f"device:{device.id}"
+
+
 def ingest_batch(*, db_session: Session, messages: list[DeviceMessage], now: dt.datetime,
                  devices: dict[tuple[str, str], Device] | None = None) -> Batch:
     """Apply a batch of device messages in receive order, in one transaction (the caller commits).
 
-    Heartbeats of one device collapse to the newest; repeated presses on an open alarm are
-    counted with one UPDATE per alarm; announcements are emitted for the commit.
+    New devices are inserted together, new alarms too (one flush, whatever their number);
+    repeated presses on an open alarm are counted with one UPDATE per alarm; heartbeats of one
+    device collapse to the newest; each device's counters are read and written once. The
+    cost of a message never depends on an alarm's history. Announcements are emitted for
+    the commit.
     """
     devices = devices if devices is not None else preload_devices(db_session=db_session, messages=messages)
     batch = Batch()
     latest_heartbeat: dict[tuple[str, str], DeviceMessage] = {}
     for message in messages:
+        key = (message.family, message.device_id)
         if message.kind == decoders.HEARTBEAT and not message.retained:
-            latest_heartbeat[(message.family, message.device_id)] = message
+            latest_heartbeat[key] = message
+        if key not in devices:
+            devices[key] = Device(family=message.family, device_id=message.device_id, label="", registered=False,
+                                  created_at=now, recent_counters="")
+            db_session.add(devices[key])
+    fresh = {device for device in devices.values() if device.id is None}
+    if fresh:
+        db_session.flush()  # every new device in one go: their ids are needed below
+    counters: dict[int, Counters] = {}
+    open_alarms_by_key: dict[str, Alarm | None] = {}
+    new_alarms: list[Alarm] = []
     repeats: dict[int, tuple[Alarm, int]] = {}
     changed: dict[int, Device] = {}
     for message in messages:
         key = (message.family, message.device_id)
         if message.kind == decoders.HEARTBEAT and not message.retained and latest_heartbeat.get(key) is not message:
             continue
-        device = devices.get(key)
-        if device is None:
-            device = _device_for_message(db_session=db_session, family=message.family,
-                                         device_id=message.device_id, now=now)
-            devices[key] = device
-        if _is_press(message) and device.id is not None and not in_test_mode(device, now) \
-                and message.kind == decoders.PRESS:
-            open_key = f"room:{device.room_id}" if device.registered and device.room_id is not None \
-                else f"device:{device.id}"
-            alarm = repeats.get(device.id, (None, 0))[0] or open_alarm(db_session=db_session, open_key=open_key)
-            if alarm is not None:
-                device.last_seen_at, device.online = now, True
-                if message.battery is not None:
-                    device.battery = message.battery
-                if message.counter is not None and _seen_counter(device, message.counter, now):
-                    batch.duplicates += 1
-                    continue
-                repeats[device.id] = (alarm, repeats.get(device.id, (None, 0))[1] + 1)
-                continue
-        result = ingest(db_session=db_session, message=message, now=now, device=device)
-        if result.device_changed:
+        device = devices[key]
+        if not message.retained:
+            device.last_seen_at = now
+        was_offline = device.online is False
+        if _apply_state(device, message):
             changed[device.id] = device
-        if result.duplicate:
-            batch.duplicates += 1
-        if result.alarm is not None:
-            if result.created:
-                batch.raised.append(result.alarm)
-                emit_alarm(db_session, result.alarm, "test" if result.alarm.is_test else "raised")
-            else:
-                batch.pressed[result.alarm.id] = batch.pressed.get(result.alarm.id, 0) + 1
-                emit_alarm(db_session, result.alarm, "pressed")
+        if message.kind == decoders.ONLINE and was_offline:
+            counters.setdefault(device.id, Counters(device, now)).reset()  # a rebooted device restarts its counter
+        if message.kind not in (decoders.PRESS, decoders.TEST) or message.retained:
+            continue
+        if message.counter is not None:
+            if counters.setdefault(device.id, Counters(device, now)).seen_before(message.counter, now):
+                batch.duplicates += 1
+                continue
+        if message.kind == decoders.TEST or in_test_mode(device, now):
+            alarm = record_test_press(db_session=db_session, now=now, device=device, note=message.detail)
+            batch.raised.append(alarm)
+            emit_alarm(db_session, alarm, "test")
+            continue
+        open_key = _open_key(device)
+        if open_key not in open_alarms_by_key:
+            # A device inserted just now cannot have an open alarm of its own.
+            open_alarms_by_key[open_key] = (None if device in fresh and open_key.startswith("device:")
+                                            else open_alarm(db_session=db_session, open_key=open_key))
+        alarm = open_alarms_by_key[open_key]
+        if alarm is not None:
+            count = repeats.get(id(alarm), (alarm, 0))[1]
+            repeats[id(alarm)] = (alarm, count + 1)
+            continue
+        alarm = Alarm(state=AlarmState.RAISED, room_id=device.room_id if device.registered else None, device=device,
+                      press_count=1, last_press_at=now, source="device", raised_by_id=None, is_test=False,
+                      open_key=open_key, raised_at=now)
+        _event(alarm, "raised", now, None, message.detail)
+        db_session.add(alarm)
+        new_alarms.append(alarm)
+        open_alarms_by_key[open_key] = alarm
+    for device_pk, window in counters.items():
+        window.store(next(d for d in devices.values() if d.id == device_pk))
+    if new_alarms:
+        replaced = _insert_alarms(db_session, new_alarms)
+        repeats = {key: (replaced.get(id(alarm), alarm), count) for key, (alarm, count) in repeats.items()}
+    for alarm in new_alarms:
+        if alarm.state == AlarmState.RAISED and alarm.press_count == 1:
+            batch.raised.append(alarm)
+            emit_alarm(db_session, alarm, "raised")
     for alarm, count in repeats.values():
         add_presses(db_session=db_session, alarm=alarm, now=now, count=count)
         batch.pressed[alarm.id] = batch.pressed.get(alarm.id, 0) + count
@@ -364,6 +440,35 @@ def ingest_batch(*, db_session: Session, messages: list[DeviceMessage], now: dt.
     batch.devices_changed = len(changed)
     db_session.flush()
     return batch
+
+
+def _insert_alarms(db_session: Session, alarms: list[Alarm]) -> dict[int, Alarm]:
+    """Insert new alarms in one flush; if another writer opened one of their rooms meanwhile, one by one.
+
+    Returns {id(planned alarm): the alarm it became} for alarms that joined one opened meanwhile;
+    ``alarms`` is updated in place.
+    """
+    if db_session.get_bind().dialect.name == "sqlite":
+        db_session.flush()  # SQLite transactions start with BEGIN IMMEDIATE: no other writer races us
+        return {}
+    try:
+        with db_session.begin_nested():
+            db_session.flush()
+        return {}
+    except IntegrityError:
+        pass
+    # Rare: a phone alarm for one of these rooms was committed by another process just now.
+    replaced = {}
+    for index, planned in enumerate(alarms):
+        if planned in db_session:
+            db_session.expunge(planned)
+        alarm, created = raise_alarm(db_session=db_session, now=planned.raised_at, source="device",
+                                     room_id=planned.room_id, device=planned.device)
+        alarms[index] = alarm
+        replaced[id(planned)] = alarm
+        if not created:
+            log.info("alarm %s: a device press joined an alarm opened meanwhile", alarm.id)
+    return replaced
 
 
 def _visible(statement, role: Role, user_id: int):
