@@ -122,3 +122,32 @@ def test_a_press_costs_the_same_whatever_the_alarms_history(app, rooms):
         page, total = service.alarm_events(db_session=db_session, alarm_id=alarm.id, limit=1)
     # "raised" and the first repeats; the 3 000 later presses live in the counter only.
     assert [event.kind for event in page] == ["raised"] and total == 2
+
+
+def test_one_batch_keeps_each_devices_story_in_order(app, rooms):
+    """Within a batch: duplicates dropped by counter, a reboot restarts it, test mode, newest heartbeat."""
+    _register(app, "b1", rooms[5])
+    with app.state.sessionmaker() as db_session:
+        device = service.get_device(db_session=db_session, family="native", device_id="b1")
+        service.set_test_mode(db_session=db_session, device=device, minutes=10, now=utcnow())
+        db_session.commit()
+    messages = [
+        DeviceMessage("native", "b1", "press", counter=1),                 # a test press (test mode)
+        DeviceMessage("native", "b2", "press", counter=7),                 # unknown: raises
+        DeviceMessage("native", "b2", "press", counter=7),                 # redelivered: dropped
+        DeviceMessage("native", "b2", "offline"),
+        DeviceMessage("native", "b2", "online"),                           # rebooted: counters restart
+        DeviceMessage("native", "b2", "press", counter=7),                 # a new press, counted
+        DeviceMessage("native", "b3", "heartbeat", battery=80),
+        DeviceMessage("native", "b3", "heartbeat", battery=15),            # the newest wins
+    ]
+    with app.state.sessionmaker() as db_session:
+        batch = service.ingest_batch(db_session=db_session, messages=messages, now=utcnow())
+        db_session.commit()
+    assert batch.duplicates == 1
+    with app.state.sessionmaker() as db_session:
+        alarms = {a.device.device_id: a for a in db_session.scalars(select(Alarm)).unique()}
+        assert alarms["b1"].is_test and alarms["b1"].state == "resolved"
+        assert alarms["b2"].press_count == 2 and alarms["b2"].state == "raised"
+        heartbeat = service.get_device(db_session=db_session, family="native", device_id="b3")
+        assert heartbeat.battery == 15 and heartbeat.online is True
