@@ -225,10 +225,11 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
-        if not is_api(request) and (page := await forms.redisplay(request, exc)) is not None:
-            return page
-        status = 422 if is_api(request) else 400
-        return _problem(request, status, validation_sentence(exc))
+        if not is_api(request):
+            if (page := await forms.redisplay(request, exc)) is not None:
+                return page
+            return _problem(request, 400, forms.first_sentence(request, exc) or validation_sentence(exc))
+        return _problem(request, 422, validation_sentence(exc))
 
     @app.exception_handler(DataError)
     @app.exception_handler(OverflowError)

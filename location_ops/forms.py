@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -77,10 +77,24 @@ def form_page(path: str):
 
 
 def _limits(field_info) -> tuple[Any, Any]:
+    """The ge/le limits of a field, looking into ``X | None`` and annotated aliases."""
     low = high = None
-    for item in getattr(field_info, "metadata", ()):
-        low = getattr(item, "ge", low)
-        high = getattr(item, "le", high)
+
+    def visit(metadata) -> None:
+        nonlocal low, high
+        for item in metadata:
+            low = getattr(item, "ge", None) if getattr(item, "ge", None) is not None else low
+            high = getattr(item, "le", None) if getattr(item, "le", None) is not None else high
+            visit(getattr(item, "metadata", ()))
+
+    def visit_type(annotation) -> None:
+        visit(getattr(annotation, "__metadata__", ()))
+        for arg in get_args(annotation):
+            if arg is not type(None):
+                visit_type(arg)
+
+    visit(getattr(field_info, "metadata", ()))
+    visit_type(getattr(field_info, "annotation", None))
     return low, high
 
 
@@ -95,18 +109,6 @@ def _fields(route: APIRoute) -> dict[str, Any]:
                 found[info.alias or name] = info
         found[param.alias] = param.field_info
     return found
-
-
-def _inner_limits(field_info) -> tuple[Any, Any]:
-    """The limits of a field, looking into ``X | None`` and annotated aliases."""
-    low, high = _limits(field_info)
-    if low is None and high is None:
-        from typing import get_args
-
-        for arg in get_args(field_info.annotation):
-            for meta in get_args(arg)[1:] if hasattr(arg, "__metadata__") else ():
-                low, high = getattr(meta, "ge", low), getattr(meta, "le", high)
-    return low, high
 
 
 def _shown(value: Any) -> str:
@@ -124,7 +126,7 @@ def field_sentence(error: dict, field_info) -> str:
     label = _(title) if title else name.replace("_", " ")
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
-    low, high = _inner_limits(field_info) if field_info is not None else (None, None)
+    low, high = _limits(field_info) if field_info is not None else (None, None)
     values = {"label": label, "low": _shown(low), "high": _shown(high), "max": ctx.get("max_length", "")}
     if kind == "missing":
         return _("Fill in “%(label)s”.") % values
@@ -141,6 +143,8 @@ def field_sentence(error: dict, field_info) -> str:
     if kind.startswith("time"):
         return _("“%(label)s” is not a time; write it as HH:MM.") % values
     if kind.startswith("int") or kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        if high == MAX_ID:
+            return _("“%(label)s” is not one of the choices.") % values
         if low is not None and high is not None:
             return _("“%(label)s” must be a whole number from %(low)s to %(high)s.") % values
         return _("“%(label)s” must be a whole number.") % values
@@ -160,6 +164,13 @@ def sentences(route: APIRoute | None, exc: RequestValidationError) -> dict[str, 
         name = str(loc[0])
         found.setdefault(name, field_sentence(error, fields.get(name)))
     return found
+
+
+def first_sentence(request: Request, exc: RequestValidationError) -> str | None:
+    """The sentence for the first failing field of a web request, or None when no field is named."""
+    route = request.scope.get("route")
+    found = sentences(route if isinstance(route, APIRoute) else None, exc)
+    return next(iter(found.values()), None)
 
 
 # --- the form shown again -------------------------------------------------------------------
