@@ -213,3 +213,22 @@ def test_every_numeric_field_refuses_what_is_not_a_number(client, db):
         http.close()
     assert sent > 200
     assert not failures, "\n".join(failures)
+
+
+#: Inputs named like a number that are text by design: a device's own id is what its topics carry.
+TEXT_IDS = {"device_id"}
+
+
+def _id_like(name: str) -> bool:
+    return (name in ("id", "number", "version") or name.endswith("_id")) and name not in TEXT_IDS
+
+
+def test_inputs_named_as_numbers_are_declared_as_numbers(app):
+    """The walk finds numbers by their declared type: a number parsed by hand from text would escape it."""
+    undeclared = [f"{method} {path} {place}.{name}"
+                  for method, path, route, _rule, _kind, places in (
+                      (m, e.path, e.route, None, *_fields(e.route)) for e in api_routes(app)
+                      for m in sorted(e.route.methods - {"HEAD"}))
+                  for place, fields in places.items() for name, annotation in fields.items()
+                  if _id_like(name) and _base(annotation) is not int]
+    assert not undeclared, undeclared
