@@ -24,7 +24,7 @@ from location_ops.accounts.deps import (
 )
 from location_ops.config import Settings, get_settings
 from location_ops.db import make_engine, make_sessionmaker
-from location_ops import events
+from location_ops import events, forms
 from location_ops.i18n import _
 from location_ops.migrate import check_migrated
 from location_ops.models import CAPABILITIES, import_capability_module
@@ -225,8 +225,11 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
-        status = 422 if is_api(request) else 400
-        return _problem(request, status, validation_sentence(exc))
+        if not is_api(request):
+            if (page := await forms.redisplay(request, exc)) is not None:
+                return page
+            return _problem(request, 400, forms.first_sentence(request, exc) or validation_sentence(exc))
+        return _problem(request, 422, validation_sentence(exc))
 
     @app.exception_handler(DataError)
     @app.exception_handler(OverflowError)

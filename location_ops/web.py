@@ -80,6 +80,8 @@ def render(
         "lang": i18n.current_language(),
         "languages": i18n.available_languages(),
         "language_names": i18n.LANGUAGE_NAMES,
+        # A form that did not validate, shown again (location_ops.forms.redisplay).
+        "form": getattr(request.state, "form", None),
         **(context or {}),
     }
     return templates.TemplateResponse(

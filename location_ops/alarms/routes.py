@@ -191,7 +191,8 @@ def raise_submit(request: Request, db_session: SessionDep, principal: CurrentPri
 
 
 @router.get("/alarms/raise", dependencies=[allow(ALARM_RAISE)])
-def raise_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal, sent: int | None = None):
+def raise_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
+               sent: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None):
     mine = service.list_alarms(db_session=db_session, role=Role.WORKER, user_id=principal.id, limit=5)
     rooms = list(db_session.scalars(select(Room).where(Room.active.is_(True)).order_by(Room.number)))
     db_session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from location_ops import nav
@@ -18,7 +18,8 @@ from location_ops.bookings.schemas import BookingIn, BookingOut, ShiftAvailabili
 from location_ops.clock import local_today, utcnow
 from location_ops.db import SessionDep
 from location_ops.events import emit
-from location_ops.i18n import _
+from location_ops.forms import MAX_ID, Day, Id
+from location_ops.i18n import _, lazy
 from location_ops.web import fmt_cents, render
 
 router = APIRouter(include_in_schema=False)
@@ -45,15 +46,6 @@ def _announce(db_session, booking: Booking, change: str) -> None:
 def _worker_only(principal) -> None:
     if principal.role != Role.WORKER:
         raise HTTPException(403, _("Only workers book rooms."))
-
-
-def _day_param(value: str | None, default: dt.date) -> dt.date:
-    if not value:
-        return default
-    try:
-        return service.parse_day(value)
-    except service.BookingError as exc:
-        raise _http(exc) from None
 
 
 # --- worker: the week grid and booking -----------------------------------------------------
@@ -85,9 +77,9 @@ def _grid_context(request: Request, db_session, principal, day: dt.date) -> dict
 
 @router.get("/book", dependencies=[allow(ROOM_AVAILABILITY)])
 def grid_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
-              day: Annotated[str | None, Query(max_length=20)] = None,
-              booked: Annotated[int | None, Query()] = None):
-    chosen = _day_param(day, local_today())
+              day: Annotated[Day | None, Query()] = None,
+              booked: Annotated[Id | None, Query()] = None):
+    chosen = day or local_today()
     context = _grid_context(request, db_session, principal, chosen)
     if booked is not None and principal.role == Role.WORKER:
         try:
@@ -103,25 +95,19 @@ def grid_page(request: Request, db_session: SessionDep, principal: CurrentPrinci
 
 @router.post("/book", dependencies=[allow(BOOKINGS)])
 def book_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
-                room_id: Annotated[str, Form(max_length=12)] = "",
-                day: Annotated[str, Form(max_length=20)] = "",
-                shift: Annotated[str, Form(max_length=32)] = ""):
+                room_id: Annotated[int, Form(ge=1, le=MAX_ID, title=lazy("Room"))],
+                day: Annotated[Day, Form(title=lazy("Day"))],
+                shift: Annotated[str, Form(max_length=32, title=lazy("Shift"))]):
     _worker_only(principal)
+    chosen = day
     try:
-        chosen = service.parse_day(day)
-        if not room_id.isdigit():
-            raise service.BookingError(_("There is no room with that id to book."))
         booking = service.book(db_session=db_session, settings=request.app.state.settings, worker=principal.user,
-                               room_id=int(room_id), day=chosen, shift=shift)
+                               room_id=room_id, day=chosen, shift=shift)
     except (service.BookingError, service.BookingForbidden, service.BookingConflict) as exc:
         db_session.rollback()
         status = STATUS[type(exc)]
-        try:
-            safe_day = service.parse_day(day)
-        except service.BookingError:
-            safe_day = local_today()
         today = local_today()
-        safe_day = min(max(safe_day, today), today + dt.timedelta(days=365))
+        safe_day = min(max(chosen, today), today + dt.timedelta(days=365))
         context = _grid_context(request, db_session, principal, safe_day)
         return render(request, "bookings/grid.html", {**context, "error": str(exc)}, status_code=status)
     _announce(db_session, booking, "booked")
@@ -134,7 +120,7 @@ def book_submit(request: Request, db_session: SessionDep, principal: CurrentPrin
 
 @router.get("/bookings", dependencies=[allow(BOOKINGS)])
 def bookings_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
-                  day: Annotated[str | None, Query(max_length=20)] = None):
+                  day: Annotated[Day | None, Query()] = None):
     today = local_today()
     if principal.role == Role.WORKER:
         now = utcnow()
@@ -151,14 +137,14 @@ def bookings_page(request: Request, db_session: SessionDep, principal: CurrentPr
     if principal.role == Role.HOST:
         return render(request, "bookings/host.html",
                       {"by_day": service.host_bookings(db_session=db_session, today=today), "today": today})
-    first = _day_param(day, today)
+    first = day or today
     return render(request, "bookings/overview.html", {
         "overview": service.operator_overview(db_session=db_session, first_day=first, days=7), "first": first,
         "prev": first - dt.timedelta(days=7), "next": first + dt.timedelta(days=7), "today": today})
 
 
 @router.get("/bookings/{booking_id}/cancel", dependencies=[allow(BOOKINGS)])
-def cancel_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal, booking_id: int):
+def cancel_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal, booking_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
     _worker_only(principal)
     try:
         booking = service.get_own(db_session=db_session, worker_id=principal.id, booking_id=booking_id)
@@ -170,7 +156,7 @@ def cancel_page(request: Request, db_session: SessionDep, principal: CurrentPrin
 
 
 @router.post("/bookings/{booking_id}/cancel", dependencies=[allow(BOOKINGS)])
-def cancel_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, booking_id: int):
+def cancel_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, booking_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
     _worker_only(principal)
     try:
         booking = service.cancel(db_session=db_session, settings=request.app.state.settings,
@@ -215,9 +201,9 @@ def calendar_feed(db_session: SessionDep, token: str):
 
 
 @api.get("/shifts", response_model=list[ShiftAvailability], dependencies=[allow(ROOM_AVAILABILITY)])
-def api_shifts(db_session: SessionDep, date: Annotated[str, Query(max_length=20)]) -> list[ShiftAvailability]:
+def api_shifts(db_session: SessionDep, date: Annotated[Day, Query()]) -> list[ShiftAvailability]:
     """Per room and shift on a local date: start, end and whether it is available — never who booked."""
-    day = _day_param(date, local_today())
+    day = date
     grid = service.availability(db_session=db_session, first_day=day, days=1)[0]
     return [ShiftAvailability(room_id=room.id, room_number=room.number, shift=cell.slot.shift.name, date=day,
                               start=cell.slot.starts_at, end=cell.slot.ends_at, available=cell.available,
@@ -231,7 +217,7 @@ def _staff_out(row: service.StaffBooking) -> StaffBookingOut:
 
 @api.get("/bookings", response_model=list[BookingOut] | list[StaffBookingOut], dependencies=[allow(BOOKINGS)])
 def api_bookings(db_session: SessionDep, principal: CurrentPrincipal,
-                 date: Annotated[str | None, Query(max_length=20)] = None):
+                 date: Annotated[Day | None, Query()] = None):
     """A worker's own bookings; the host's today and tomorrow; the operator's for a date (with pseudonyms)."""
     today = local_today()
     if principal.role == Role.WORKER:
@@ -241,7 +227,7 @@ def api_bookings(db_session: SessionDep, principal: CurrentPrincipal,
     if principal.role == Role.HOST:
         days = [today, today + dt.timedelta(days=1)]
     else:
-        days = [_day_param(date, today)]
+        days = [date or today]
     return [_staff_out(row) for row in service.bookings_for_days(db_session=db_session, days=days,
                                                                  include_cancelled=True)]
 
@@ -254,14 +240,12 @@ def api_book(request: Request, db_session: SessionDep, principal: CurrentPrincip
     _worker_only(principal)
     settings = request.app.state.settings
     try:
-        day = service.parse_day(body.date)
+        day = body.date
         if body.shift == service.HOURLY:
-            try:
-                start = dt.time.fromisoformat(body.start or "")
-            except ValueError:
-                raise service.BookingError(_("For hourly rental give a start time as HH:MM.")) from None
+            if body.start is None:
+                raise service.BookingError(_("For hourly rental give a start time as HH:MM."))
             booking = service.book_hours(db_session=db_session, settings=settings, worker=principal.user,
-                                         room_id=body.room_id, day=day, start=start, hours=body.hours or 0)
+                                         room_id=body.room_id, day=day, start=body.start, hours=body.hours or 0)
         else:
             booking = service.book(db_session=db_session, settings=settings, worker=principal.user,
                                    room_id=body.room_id, day=day, shift=body.shift)
@@ -273,7 +257,7 @@ def api_book(request: Request, db_session: SessionDep, principal: CurrentPrincip
 
 
 @api.get("/bookings/{booking_id}", response_model=BookingOut, dependencies=[allow(BOOKINGS)])
-def api_booking(db_session: SessionDep, principal: CurrentPrincipal, booking_id: int) -> Booking:
+def api_booking(db_session: SessionDep, principal: CurrentPrincipal, booking_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Booking:
     """One of your own bookings."""
     _worker_only(principal)
     try:
@@ -283,7 +267,7 @@ def api_booking(db_session: SessionDep, principal: CurrentPrincipal, booking_id:
 
 
 @api.post("/bookings/{booking_id}/cancel", response_model=BookingOut, dependencies=[allow(BOOKINGS)])
-def api_cancel(request: Request, db_session: SessionDep, principal: CurrentPrincipal, booking_id: int) -> Booking:
+def api_cancel(request: Request, db_session: SessionDep, principal: CurrentPrincipal, booking_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Booking:
     """Cancel one of your own bookings (free until the deadline; later the contract's charge)."""
     _worker_only(principal)
     try:

@@ -6,8 +6,12 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from location_ops.forms import MAX_ID, Day
+
 
 class RoomIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+
     number: int = Field(ge=1, le=999)
     name: str = Field(default="", max_length=64)
 
@@ -38,13 +42,16 @@ class ShiftAvailability(BaseModel):
 
 
 class ContractIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+
     username: str = Field(max_length=64)
-    starts_on: str = Field(max_length=20, description="YYYY-MM-DD")
-    ends_on: str | None = Field(default=None, max_length=20, description="YYYY-MM-DD, or none")
+    # Dates arrive in JSON as strings: parsed from ISO text, not strict.
+    starts_on: Day = Field(strict=False, description="YYYY-MM-DD")
+    ends_on: Day | None = Field(default=None, strict=False, description="YYYY-MM-DD, or none")
     status: str = Field(default="active", max_length=16, description="draft or active")
-    late_cancel_percent: int = 50
-    no_show_percent: int = 100
-    notice_days: int = 14
+    late_cancel_percent: int = Field(default=50, ge=0, le=100)
+    no_show_percent: int = Field(default=100, ge=0, le=100)
+    notice_days: int = Field(default=14, ge=0, le=365)
 
 
 class ContractOut(BaseModel):
@@ -61,10 +68,12 @@ class ContractOut(BaseModel):
 
 
 class BookingIn(BaseModel):
-    room_id: int
-    date: str = Field(max_length=20, description="Local date YYYY-MM-DD (Europe/Amsterdam)")
+    model_config = ConfigDict(strict=True)
+
+    room_id: int = Field(ge=1, le=MAX_ID)
+    date: Day = Field(strict=False, description="Local date YYYY-MM-DD (Europe/Amsterdam)")
     shift: str = Field(max_length=32, description="Shift name, e.g. day or evening; 'hourly' with start and hours")
-    start: str | None = Field(default=None, max_length=5, description="HH:MM, for hourly rental")
+    start: dt.time | None = Field(default=None, strict=False, description="HH:MM, for hourly rental")
     hours: int | None = Field(default=None, ge=1, le=24, description="for hourly rental")
 
 

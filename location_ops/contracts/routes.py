@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from location_ops import nav
@@ -17,7 +17,8 @@ from location_ops.clock import local_today
 from location_ops.contracts import service
 from location_ops.contracts.models import Contract, ContractStatus, PaymentMethod
 from location_ops.db import SessionDep
-from location_ops.i18n import _
+from location_ops.forms import MAX_ID, Cents, Day, OptionalDay, form_page
+from location_ops.i18n import _, lazy
 from location_ops.web import render
 
 router = APIRouter(include_in_schema=False)
@@ -25,14 +26,6 @@ api = APIRouter(tags=["contracts"])
 
 nav.add("/contract", "Contract", CONTRACTS, order=20)
 nav.add("/statements", "Statements", CONTRACTS, order=21)
-
-
-def _date(value: str, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise service.ContractError(_("'%(value)s' is not a date for %(field)s; write it as YYYY-MM-DD.")
-                                    % {"value": value[:20], "field": field}) from None
 
 
 # --- worker: contract and house rules ------------------------------------------------------
@@ -50,15 +43,13 @@ def contract_page(request: Request, db_session: SessionDep, principal: CurrentPr
         "deadline_hours": request.app.state.settings.cancellation_deadline_hours})
 
 
-@router.post("/contract/house-rules", dependencies=[allow(CONTRACTS)])
+@router.post("/contract/house-rules", dependencies=[allow(CONTRACTS), form_page("/contract")])
 def accept_rules(db_session: SessionDep, principal: CurrentPrincipal,
-                 version: Annotated[str, Form(max_length=9)] = ""):
+                 version: Annotated[int, Form(ge=1, le=MAX_ID, title=lazy("House rules version"))]):
     if principal.role != Role.WORKER:
         raise HTTPException(403, _("Only workers accept the house rules."))
     try:
-        if not version.isdigit():
-            raise service.ContractError(_("These house rules have changed; read the current version and accept that."))
-        service.accept_house_rules(db_session=db_session, worker_id=principal.id, version=int(version))
+        service.accept_house_rules(db_session=db_session, worker_id=principal.id, version=version)
     except service.ContractError as exc:
         raise HTTPException(409, str(exc)) from None
     db_session.commit()
@@ -114,22 +105,19 @@ def statements_csv(db_session: SessionDep, principal: CurrentPrincipal,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@router.post("/admin/payments", dependencies=[allow(ADMIN)])
+@router.post("/admin/payments", dependencies=[allow(ADMIN), form_page("/statements")])
 def payment_create(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
-                   worker: Annotated[str, Form(max_length=64)] = "", amount: Annotated[str, Form(max_length=12)] = "",
-                   method: Annotated[str, Form(max_length=8)] = "", paid_on: Annotated[str, Form(max_length=20)] = ""):
+                   amount: Annotated[Cents, Form(title=lazy("Amount (€)"))],
+                   paid_on: Annotated[Day, Form(title=lazy("Paid on"))],
+                   worker: Annotated[str, Form(max_length=64, title=lazy("Worker"))] = "",
+                   method: Annotated[str, Form(max_length=8, title=lazy("Method"))] = ""):
     try:
         worker_user = service.get_worker(db_session=db_session, username=worker)
     except service.NotFound as exc:
         raise HTTPException(404, str(exc)) from None
+    day = paid_on
     try:
-        text = amount.strip().replace("€", "").replace(" ", "").replace(",", ".")
-        try:
-            cents = round(float(text) * 100)
-        except ValueError:
-            raise service.ContractError(_("'%(value)s' is not an amount in euros.") % {"value": amount[:12]}) from None
-        day = _date(paid_on, _("paid on"))
-        service.record_payment(db_session=db_session, worker=worker_user, amount_cents=cents, method=method,
+        service.record_payment(db_session=db_session, worker=worker_user, amount_cents=amount, method=method,
                                paid_on=day, actor_id=principal.id)
     except service.ContractError as exc:
         raise HTTPException(400, str(exc)) from None
@@ -157,17 +145,16 @@ def contracts_page(request: Request, db_session: SessionDep):
 
 @router.post("/admin/contracts", dependencies=[allow(ADMIN)])
 def contracts_create(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
-                     worker: Annotated[str, Form(max_length=64)] = "",
-                     starts_on: Annotated[str, Form(max_length=20)] = "",
-                     ends_on: Annotated[str, Form(max_length=20)] = "",
-                     late_cancel_percent: Annotated[int, Form(ge=0, le=100)] = 50,
-                     no_show_percent: Annotated[int, Form(ge=0, le=100)] = 100,
-                     notice_days: Annotated[int, Form(ge=0, le=365)] = 14):
+                     starts_on: Annotated[Day, Form(title=lazy("Starts on"))],
+                     ends_on: Annotated[OptionalDay, Form(title=lazy("Ends on"))] = None,
+                     worker: Annotated[str, Form(max_length=64, title=lazy("Worker"))] = "",
+                     late_cancel_percent: Annotated[int, Form(ge=0, le=100, title=lazy("Late cancellation (%)"))] = 50,
+                     no_show_percent: Annotated[int, Form(ge=0, le=100, title=lazy("No-show (%)"))] = 100,
+                     notice_days: Annotated[int, Form(ge=0, le=365, title=lazy("Notice (days)"))] = 14):
     try:
         worker_user = service.get_worker(db_session=db_session, username=worker)
         service.create_contract(
-            db_session=db_session, worker=worker_user, starts_on=_date(starts_on, _("starts on")),
-            ends_on=_date(ends_on, _("ends on")) if ends_on.strip() else None,
+            db_session=db_session, worker=worker_user, starts_on=starts_on, ends_on=ends_on,
             late_cancel_percent=late_cancel_percent, no_show_percent=no_show_percent, notice_days=notice_days,
             actor_id=principal.id)
     except (service.ContractError, service.NotFound) as exc:
@@ -178,7 +165,7 @@ def contracts_create(request: Request, db_session: SessionDep, principal: Curren
 
 
 @router.post("/admin/contracts/{contract_id}/status", dependencies=[allow(ADMIN)])
-def contracts_status(request: Request, db_session: SessionDep, principal: CurrentPrincipal, contract_id: int,
+def contracts_status(request: Request, db_session: SessionDep, principal: CurrentPrincipal, contract_id: Annotated[int, Path(ge=1, le=MAX_ID)],
                      status: Annotated[str, Form(max_length=16)] = ""):
     try:
         contract = service.get_contract(db_session=db_session, contract_id=contract_id)
@@ -232,8 +219,7 @@ def api_create_contract(db_session: SessionDep, principal: CurrentPrincipal, bod
         except ValueError:
             raise service.ContractError(_("A new contract is a draft or active.")) from None
         contract = service.create_contract(
-            db_session=db_session, worker=worker, starts_on=_date(body.starts_on, "starts_on"),
-            ends_on=_date(body.ends_on, "ends_on") if body.ends_on else None, status=status,
+            db_session=db_session, worker=worker, starts_on=body.starts_on, ends_on=body.ends_on, status=status,
             late_cancel_percent=body.late_cancel_percent, no_show_percent=body.no_show_percent,
             notice_days=body.notice_days, actor_id=principal.id)
     except service.ContractError as exc:

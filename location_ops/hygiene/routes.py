@@ -18,7 +18,8 @@ from location_ops.events import emit
 from location_ops.hygiene import service
 from location_ops.hygiene.models import HygieneRound, ItemResult, RoundKind
 from location_ops.hygiene.schemas import RoundDetailOut, RoundOut
-from location_ops.i18n import _
+from location_ops.forms import Id, OptionalDay, OptionalId, form_page
+from location_ops.i18n import _, lazy
 from location_ops.rooms.models import Room
 from location_ops.web import is_htmx, render
 
@@ -112,10 +113,9 @@ def _round_context(db_session, hygiene_round: HygieneRound, **extra) -> dict:
 
 @router.get("/hygiene/rooms/{room_id}/rounds/{round_id}", dependencies=[allow(HYGIENE)])
 def round_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: int, round_id: int,
-               problem: Annotated[str, Query(max_length=12)] = ""):
+               problem: Annotated[OptionalId, Query(title=lazy("Item"))] = None):
     hygiene_round = _load(request, db_session, principal, room_id, round_id)
-    return render(request, "hygiene/round.html", _round_context(
-        db_session, hygiene_round, problem_item=int(problem) if problem.isdigit() else None))
+    return render(request, "hygiene/round.html", _round_context(db_session, hygiene_round, problem_item=problem))
 
 
 @router.get("/hygiene/rooms/{room_id}/rounds/{round_id}/items/{item_id}/problem", dependencies=[allow(HYGIENE)])
@@ -216,14 +216,11 @@ def _publish(db_session, hygiene_round: HygieneRound) -> None:
 
 @router.get("/hygiene/rooms/{room_id}/history", dependencies=[allow(HYGIENE_STAFF)])
 def room_history(request: Request, db_session: SessionDep, room_id: int,
-                 date: Annotated[str, Query(max_length=12)] = ""):
+                 date: Annotated[OptionalDay, Query(title=lazy("Day"))] = None):
     room = db_session.get(Room, room_id)
     if room is None:
         raise HTTPException(404, _("That room does not exist."))
-    try:
-        day = service.parse_day(date) if date else None
-    except service.HygieneError as exc:
-        _fail(exc)
+    day = date
     rounds = service.rounds_for(db_session=db_session, room_ids=[room_id], day=day, limit=100)
     return render(request, "hygiene/history.html", {
         "room": room, "rounds": rounds, "day": day, "today": local_today(), "done_by_label": service.done_by_label,
@@ -249,13 +246,13 @@ def supplies_page(request: Request, db_session: SessionDep):
                                                      "rooms": rooms, "lang": i18n.current_language()})
 
 
-@router.post("/hygiene/supplies/restocked", dependencies=[allow(HYGIENE_STAFF)])
+@router.post("/hygiene/supplies/restocked", dependencies=[allow(HYGIENE_STAFF), form_page("/hygiene/supplies")])
 def supplies_restocked(db_session: SessionDep, principal: CurrentPrincipal,
-                       need_id: Annotated[str, Form(max_length=12)] = "",
-                       item_key: Annotated[str, Form(max_length=40)] = ""):
+                       need_id: Annotated[OptionalId, Form(title=lazy("Need"))] = None,
+                       item_key: Annotated[str, Form(max_length=40, title=lazy("Item"))] = ""):
     try:
         service.restock(db_session=db_session, by_user_id=principal.id, now=utcnow(),
-                        need_id=int(need_id) if need_id.isdigit() else None, item_key=item_key or None)
+                        need_id=need_id, item_key=item_key or None)
     except service.HygieneError as exc:
         _fail(exc)
     db_session.commit()
@@ -369,12 +366,12 @@ def _round_out(db_session, hygiene_round: HygieneRound, detail: bool = False) ->
 @api.get("/hygiene/rounds", response_model=list[RoundOut], dependencies=[allow(HYGIENE)],
          responses={400: {"description": "Bad date"}, 404: {"description": "No such room"}})
 def api_rounds(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
-               room_id: Annotated[int | None, Query()] = None, date: Annotated[str, Query(max_length=12)] = ""):
+               room_id: Annotated[Id | None, Query()] = None, date: Annotated[OptionalDay, Query()] = None):
     """List hygiene rounds, newest first, of a room and/or a local day (YYYY-MM-DD)."""
     settings = request.app.state.settings
     actor = _actor(principal)
     try:
-        day = service.parse_day(date) if date else None
+        day = date
         if actor.role == Role.WORKER:
             if not service.workers_allowed(settings):
                 raise service.NotAllowed(_("Hygiene rounds by workers are switched off at this location."))

@@ -19,10 +19,11 @@ from location_ops.alarms import service as alarms_service
 from location_ops.clock import local_today, utcnow
 from location_ops.db import SessionDep
 from location_ops.events import emit
-from location_ops.i18n import _
+from location_ops.forms import Day, Id, OptionalDay, OptionalId
+from location_ops.i18n import _, lazy
 from location_ops.reception import service
 from location_ops.reception.models import MANUAL_KINDS, EntryKind
-from location_ops.reception.schemas import LogEntryIn, LogEntryOut
+from location_ops.reception.schemas import LogEntryForm, LogEntryIn, LogEntryOut
 from location_ops.rooms import service as rooms_service
 from location_ops.web import is_htmx, render
 
@@ -39,24 +40,6 @@ def _fail(error: service.ReceptionError):
 
 def _settings(request: Request):
     return request.app.state.settings
-
-
-def _parse_day(value: str | None) -> dt.date:
-    if not value:
-        return local_today()
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise HTTPException(400, _("'%(value)s' is not a date; write it as YYYY-MM-DD.")
-                            % {"value": value[:20]}) from None
-
-
-def _parse_room(value: str | None) -> int | None:
-    if value is None or value.strip() == "":
-        return None
-    if not value.strip().isdigit():
-        raise HTTPException(400, _("Choose a room from the list."))
-    return int(value)
 
 
 # --- the board -------------------------------------------------------------------------------
@@ -201,30 +184,29 @@ def _log_context(request: Request, db_session, principal: Principal, day: dt.dat
 
 @router.get("/reception/log", dependencies=[allow(RECEPTION_READ)])
 def log_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
-             day: Annotated[str | None, Query(max_length=20)] = None,
-             kind: Annotated[str, Query(max_length=16)] = "", room: Annotated[str | None, Query(max_length=8)] = None):
-    context = _log_context(request, db_session, principal, _parse_day(day), kind, _parse_room(room))
+             day: Annotated[OptionalDay, Query(title=lazy("Day"))] = None,
+             kind: Annotated[str, Query(max_length=16)] = "",
+             room: Annotated[OptionalId, Query(title=lazy("Room"))] = None):
+    context = _log_context(request, db_session, principal, day or local_today(), kind, room)
     return render(request, "reception/log.html", context)
 
 
 @router.get("/reception/log/report", dependencies=[allow(RECEPTION_READ)])
 def log_report(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
-               day: Annotated[str | None, Query(max_length=20)] = None):
+               day: Annotated[OptionalDay, Query(title=lazy("Day"))] = None):
     """A printable day report of the log, oldest first."""
-    context = _log_context(request, db_session, principal, _parse_day(day), "", None)
+    context = _log_context(request, db_session, principal, day or local_today(), "", None)
     context["entries"] = list(reversed(context["entries"]))
     return render(request, "reception/report.html", context)
 
 
 @router.post("/reception/log", dependencies=[allow(RECEPTION_WRITE)])
 def log_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
-               kind: Annotated[str, Form(max_length=16)] = "", room: Annotated[str, Form(max_length=8)] = "",
-               text: Annotated[str, Form(max_length=2000)] = "",
-               corrects: Annotated[str, Form(max_length=12)] = ""):
-    corrects_id = int(corrects) if corrects.strip().isdigit() else None
+               entry_form: Annotated[LogEntryForm, Form()]):
     try:
-        entry = service.add_entry(db_session=db_session, kind=kind, room_id=_parse_room(room), text=text,
-                                  author_id=principal.id, now=utcnow(), corrects_id=corrects_id)
+        entry = service.add_entry(db_session=db_session, kind=entry_form.kind, room_id=entry_form.room,
+                                  text=entry_form.text, author_id=principal.id, now=utcnow(),
+                                  corrects_id=entry_form.corrects)
     except service.ReceptionError as error:
         raise HTTPException(400 if error.status == 422 else error.status, str(error)) from None
     service.announce(db_session, room_ids=[entry.room_id] if entry.room_id else [], entry=entry)
@@ -284,17 +266,13 @@ def shift_end(request: Request, db_session: SessionDep, principal: CurrentPrinci
 
 
 @api.get("/log", response_model=list[LogEntryOut], dependencies=[allow(RECEPTION_READ)])
-def api_log(db_session: SessionDep, day: Annotated[str | None, Query(max_length=20)] = None,
-            kind: Annotated[str | None, Query(max_length=16)] = None, room_id: int | None = None,
+def api_log(db_session: SessionDep, day: Annotated[Day | None, Query()] = None,
+            kind: Annotated[str | None, Query(max_length=16)] = None,
+            room_id: Annotated[Id | None, Query()] = None,
             limit: Annotated[int, Query(ge=1, le=1000)] = 200):
     """Reception log entries, newest first; filter by local `day` (YYYY-MM-DD), `kind` and `room_id`."""
     try:
-        parsed = dt.date.fromisoformat(day) if day else None
-    except ValueError:
-        raise HTTPException(422, _("'%(value)s' is not a date; write it as YYYY-MM-DD.") % {"value": day[:20]}) \
-            from None
-    try:
-        views = service.list_entries(db_session=db_session, day=parsed, kind=kind, room_id=room_id, limit=limit)
+        views = service.list_entries(db_session=db_session, day=day, kind=kind, room_id=room_id, limit=limit)
     except service.ReceptionError as error:
         _fail(error)
     return [service.entry_json(view) for view in views]

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from location_ops.forms import Id, OptionalId
+from location_ops.i18n import lazy
+
+
+class LogEntryForm(BaseModel):
+    """The reception log's forms: a visitor, a note, or a correction (``corrects``)."""
+
+    kind: str = Field(default="", max_length=16, title=lazy("Kind"))
+    room: OptionalId = Field(default=None, title=lazy("Room"))
+    text: str = Field(default="", max_length=2000, title=lazy("What happened"))
+    corrects: OptionalId = Field(default=None, title=lazy("Corrects entry"))
 
 
 class LogEntryIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+
     kind: str = Field(max_length=16, description="visitor_in, visitor_out, incident, note or delivery "
                       "(a correction: the kind of the entry it corrects)")
-    room_id: int | None = Field(default=None, description="The room; required for visitor entries.")
+    room_id: Id | None = Field(default=None, description="The room; required for visitor entries.")
     text: str = Field(default="", max_length=2000, description="Free text; must be empty for visitor entries.")
-    corrects_id: int | None = Field(default=None, description="The entry this one corrects (which stays as it was).")
+    corrects_id: Id | None = Field(default=None, description="The entry this one corrects (which stays as it was).")
 
 
 class LogEntryOut(BaseModel):

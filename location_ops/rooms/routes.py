@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse
 
 from location_ops import nav
@@ -15,6 +15,7 @@ from location_ops.accounts.models import Role
 from location_ops.bookings.schemas import RoomDetailOut, RoomIn, RoomOut
 from location_ops.clock import LOCAL_TZ, utcnow
 from location_ops.db import SessionDep
+from location_ops.forms import MAX_ID, Cents, OptionalCents, form_page
 from location_ops.hygiene import service as hygiene_service
 from location_ops.i18n import _, lazy
 from location_ops.rooms import service
@@ -27,6 +28,9 @@ api = APIRouter(tags=["rooms"])
 nav.add("/admin/rooms", "Rooms and shifts", ADMIN, order=60)
 
 #: The default shifts' names shown in the user's language; an operator's own names as typed.
+#: A weekday as the shift forms send it: 1 (Monday) to 7.
+Weekday = Literal["1", "2", "3", "4", "5", "6", "7"]
+
 DEFAULT_SHIFT_LABELS = {"day": lazy("Day"), "evening": lazy("Evening")}
 
 
@@ -48,29 +52,9 @@ def _page(request: Request, db_session, *, error: str | None = None, status_code
     }, status_code=status_code)
 
 
-def _cents(value: str) -> int:
-    text = value.strip().replace("€", "").replace(" ", "").replace(",", ".")
-    try:
-        amount = round(float(text) * 100)
-    except ValueError:
-        raise service.RoomsError(_("'%(value)s' is not an amount in euros.") % {"value": value[:20]}) from None
-    if amount < 0 or amount > 10_000_000:
-        raise service.RoomsError(_("'%(value)s' is not an amount in euros.") % {"value": value[:20]})
-    return amount
-
-
-def _time(value: str) -> dt.time:
-    try:
-        return dt.time.fromisoformat(value.strip())
-    except ValueError:
-        raise service.RoomsError(_("'%(value)s' is not a time; write it as HH:MM.") % {"value": value[:10]}) from None
-
-
-def _local(value: str) -> dt.datetime:
-    try:
-        return dt.datetime.fromisoformat(value.strip()).replace(tzinfo=LOCAL_TZ).astimezone(dt.UTC)
-    except ValueError:
-        raise service.RoomsError(_("'%(value)s' is not a date and time.") % {"value": value[:20]}) from None
+def _utc(value: dt.datetime) -> dt.datetime:
+    """A datetime-local field's value (local time, no zone) in UTC."""
+    return value.replace(tzinfo=LOCAL_TZ).astimezone(dt.UTC)
 
 
 def _done(db_session):
@@ -84,13 +68,11 @@ def rooms_page(request: Request, db_session: SessionDep):
 
 
 @router.post("/admin/rooms", dependencies=[allow(ADMIN)])
-def rooms_create(request: Request, db_session: SessionDep, number: Annotated[str, Form(max_length=6)] = "",
-                 name: Annotated[str, Form(max_length=64)] = ""):
+def rooms_create(request: Request, db_session: SessionDep,
+                 number: Annotated[int, Form(ge=1, le=999, title=lazy("Number"))],
+                 name: Annotated[str, Form(max_length=64, title=lazy("Name"))] = ""):
     try:
-        if not number.strip().isdigit():
-            raise service.RoomsError(_("A room number is a whole number from 1 to 999."))
-        service.create_room(db_session=db_session, settings=request.app.state.settings, number=int(number),
-                            name=name)
+        service.create_room(db_session=db_session, settings=request.app.state.settings, number=number, name=name)
     except service.RoomsError as exc:
         db_session.rollback()
         return _page(request, db_session, error=str(exc), status_code=400)
@@ -104,19 +86,20 @@ def _room(db_session, room_id: int) -> Room:
         raise HTTPException(404, str(exc)) from None
 
 
-@router.post("/admin/rooms/{room_id}/active", dependencies=[allow(ADMIN)])
-def rooms_toggle(db_session: SessionDep, room_id: int, active: Annotated[str, Form(max_length=5)] = ""):
+@router.post("/admin/rooms/{room_id}/active", dependencies=[allow(ADMIN), form_page("/admin/rooms")])
+def rooms_toggle(db_session: SessionDep, room_id: Annotated[int, Path(ge=1, le=MAX_ID)], active: Annotated[str, Form(max_length=5)] = ""):
     service.set_room_active(db_session=db_session, room=_room(db_session, room_id), active=active == "1")
     return _done(db_session)
 
 
-@router.post("/admin/rooms/{room_id}/outages", dependencies=[allow(ADMIN)])
-def outage_create(request: Request, db_session: SessionDep, room_id: int,
-                  starts: Annotated[str, Form(max_length=20)] = "", ends: Annotated[str, Form(max_length=20)] = "",
-                  reason: Annotated[str, Form(max_length=200)] = ""):
+@router.post("/admin/rooms/{room_id}/outages", dependencies=[allow(ADMIN), form_page("/admin/rooms")])
+def outage_create(request: Request, db_session: SessionDep, room_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+                  starts: Annotated[dt.datetime, Form(title=lazy("From"))],
+                  ends: Annotated[dt.datetime, Form(title=lazy("Until"))],
+                  reason: Annotated[str, Form(max_length=200, title=lazy("Reason"))] = ""):
     room = _room(db_session, room_id)
     try:
-        service.add_outage(db_session=db_session, room=room, starts_at=_local(starts), ends_at=_local(ends),
+        service.add_outage(db_session=db_session, room=room, starts_at=_utc(starts), ends_at=_utc(ends),
                            reason=reason)
     except service.RoomsError as exc:
         db_session.rollback()
@@ -124,8 +107,8 @@ def outage_create(request: Request, db_session: SessionDep, room_id: int,
     return _done(db_session)
 
 
-@router.post("/admin/outages/{outage_id}/delete", dependencies=[allow(ADMIN)])
-def outage_delete(db_session: SessionDep, outage_id: int):
+@router.post("/admin/outages/{outage_id}/delete", dependencies=[allow(ADMIN), form_page("/admin/rooms")])
+def outage_delete(db_session: SessionDep, outage_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
     try:
         service.remove_outage(db_session=db_session, outage_id=outage_id)
     except service.NotFound as exc:
@@ -133,51 +116,53 @@ def outage_delete(db_session: SessionDep, outage_id: int):
     return _done(db_session)
 
 
-@router.post("/admin/shifts", dependencies=[allow(ADMIN)])
-def shift_create(request: Request, db_session: SessionDep, name: Annotated[str, Form(max_length=32)] = "",
-                 starts: Annotated[str, Form(max_length=8)] = "", ends: Annotated[str, Form(max_length=8)] = "",
-                 weekdays: Annotated[list[str] | None, Form()] = None,
-                 price: Annotated[str, Form(max_length=12)] = ""):
+@router.post("/admin/shifts", dependencies=[allow(ADMIN), form_page("/admin/rooms")])
+def shift_create(request: Request, db_session: SessionDep,
+                 name: Annotated[str, Form(max_length=32, title=lazy("Name"))],
+                 starts: Annotated[dt.time, Form(title=lazy("Start"))], ends: Annotated[dt.time, Form(title=lazy("End"))],
+                 price: Annotated[Cents, Form(title=lazy("Price (€)"))],
+                 weekdays: Annotated[list[Weekday] | None, Form(title=lazy("Weekdays"))] = None):
     try:
-        service.create_shift(db_session=db_session, name=name, starts=_time(starts), ends=_time(ends),
-                             weekdays="".join(weekdays or []), price_cents=_cents(price))
+        service.create_shift(db_session=db_session, name=name, starts=starts, ends=ends,
+                             weekdays="".join(weekdays or []), price_cents=price)
     except service.RoomsError as exc:
         db_session.rollback()
         return _page(request, db_session, error=str(exc), status_code=400)
     return _done(db_session)
 
 
-@router.post("/admin/shifts/{shift_id}", dependencies=[allow(ADMIN)])
-def shift_update(request: Request, db_session: SessionDep, shift_id: int,
-                 starts: Annotated[str, Form(max_length=8)] = "", ends: Annotated[str, Form(max_length=8)] = "",
-                 weekdays: Annotated[list[str] | None, Form()] = None,
-                 price: Annotated[str, Form(max_length=12)] = "", active: Annotated[str, Form(max_length=5)] = ""):
+@router.post("/admin/shifts/{shift_id}", dependencies=[allow(ADMIN), form_page("/admin/rooms")])
+def shift_update(request: Request, db_session: SessionDep, shift_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+                 starts: Annotated[dt.time, Form(title=lazy("Start"))], ends: Annotated[dt.time, Form(title=lazy("End"))],
+                 price: Annotated[Cents, Form(title=lazy("Price (€)"))],
+                 weekdays: Annotated[list[Weekday] | None, Form(title=lazy("Weekdays"))] = None,
+                 active: Annotated[str, Form(max_length=5)] = ""):
     from location_ops.rooms.models import ShiftTemplate
 
     shift = db_session.get(ShiftTemplate, shift_id)
     if shift is None:
         raise HTTPException(404, _("That shift does not exist."))
     try:
-        service.update_shift(db_session=db_session, shift=shift, starts=_time(starts), ends=_time(ends),
-                             weekdays="".join(weekdays or []), price_cents=_cents(price), active=active == "1")
+        service.update_shift(db_session=db_session, shift=shift, starts=starts, ends=ends,
+                             weekdays="".join(weekdays or []), price_cents=price, active=active == "1")
     except service.RoomsError as exc:
         db_session.rollback()
         return _page(request, db_session, error=str(exc), status_code=400)
     return _done(db_session)
 
 
-@router.post("/admin/shifts/{shift_id}/rates", dependencies=[allow(ADMIN)])
-def shift_rate(request: Request, db_session: SessionDep, shift_id: int,
-               room_id: Annotated[str, Form(max_length=12)] = "", price: Annotated[str, Form(max_length=12)] = ""):
+@router.post("/admin/shifts/{shift_id}/rates", dependencies=[allow(ADMIN), form_page("/admin/rooms")])
+def shift_rate(request: Request, db_session: SessionDep, shift_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+               room_id: Annotated[int, Form(ge=1, le=MAX_ID, title=lazy("Room"))],
+               price: Annotated[OptionalCents, Form(title=lazy("Price (€), empty for the shift's price"))] = None):
     from location_ops.rooms.models import ShiftTemplate
 
     shift = db_session.get(ShiftTemplate, shift_id)
-    if shift is None or not room_id.isdigit():
+    if shift is None:
         raise HTTPException(404, _("That shift or room does not exist."))
-    room = _room(db_session, int(room_id))
+    room = _room(db_session, room_id)
     try:
-        service.set_room_rate(db_session=db_session, shift=shift, room=room,
-                              price_cents=_cents(price) if price.strip() else None)
+        service.set_room_rate(db_session=db_session, shift=shift, room=room, price_cents=price)
     except service.RoomsError as exc:
         db_session.rollback()
         return _page(request, db_session, error=str(exc), status_code=400)

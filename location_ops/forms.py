@@ -1,0 +1,250 @@
+"""Declared form input: shared field types, and a form shown again with its errors.
+
+Every form field and query parameter is declared (a typed parameter or a form model) and
+FastAPI parses it. When a web form does not validate, :func:`redisplay` answers 400 with
+the form's page rendered again: ``form.errors`` maps each field to a sentence naming its
+label and ``form.values`` keeps what was typed. The page is the GET route at the same path,
+or the one a route declares with :func:`form_page`. Labels come from each field's
+``title`` (marked with ``lazy()`` so that it is translated).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, get_args
+
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
+
+from location_ops.i18n import _
+
+#: The database's integer range: every id the server looks up fits in it.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+#: Dates a person means: anything outside is a typing error, not a plan.
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+Day = Annotated[dt.date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+
+
+def blank_is_none(value: Any) -> Any:
+    """Read an empty text field (a select's "all" option) as no value."""
+    return None if isinstance(value, str) and value.strip() == "" else value
+
+
+OptionalId = Annotated[Id | None, BeforeValidator(blank_is_none)]
+OptionalDay = Annotated[Day | None, BeforeValidator(blank_is_none)]
+
+_EUROS = re.compile(r"[0-9]{1,5}([.,][0-9]{1,2})?")
+
+
+def euros_to_cents(value: Any) -> Any:
+    """An amount in euros as typed ("80", "€ 80,00", "12.5") as integer cents."""
+    if not isinstance(value, str):
+        raise PydanticCustomError("euros", "not an amount in euros")
+    text = value.strip().replace("€", "").replace(" ", "")
+    if not _EUROS.fullmatch(text):
+        raise PydanticCustomError("euros", "not an amount in euros")
+    try:
+        return int(Decimal(text.replace(",", ".")) * 100)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+        raise PydanticCustomError("euros", "not an amount in euros") from None
+
+
+#: An amount in euros, typed by a person, as cents (at most € 99 999,99).
+Cents = Annotated[int, BeforeValidator(euros_to_cents)]
+OptionalCents = Annotated[Cents | None, BeforeValidator(blank_is_none)]
+
+
+def form_page(path: str):
+    """Declare the page (a GET path; ``{name}`` from the path's parameters) that shows this route's form."""
+
+    def page() -> None:
+        return None
+
+    page.form_page = path
+    return Depends(page)
+
+
+# --- sentences ------------------------------------------------------------------------------
+
+
+def _limits(field_info) -> tuple[Any, Any]:
+    """The ge/le limits of a field, looking into ``X | None`` and annotated aliases."""
+    low = high = None
+
+    def visit(metadata) -> None:
+        nonlocal low, high
+        for item in metadata:
+            low = getattr(item, "ge", None) if getattr(item, "ge", None) is not None else low
+            high = getattr(item, "le", None) if getattr(item, "le", None) is not None else high
+            visit(getattr(item, "metadata", ()))
+
+    def visit_type(annotation) -> None:
+        visit(getattr(annotation, "__metadata__", ()))
+        for arg in get_args(annotation):
+            if arg is not type(None):
+                visit_type(arg)
+
+    visit(getattr(field_info, "metadata", ()))
+    visit_type(getattr(field_info, "annotation", None))
+    return low, high
+
+
+def _fields(route: APIRoute) -> dict[str, Any]:
+    """Every declared input of a route by name: parameters and the fields of form models."""
+    found: dict[str, Any] = {}
+    dependant = route.dependant
+    for param in (*dependant.path_params, *dependant.query_params, *dependant.body_params):
+        annotation = param.field_info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            for name, info in annotation.model_fields.items():
+                found[info.alias or name] = info
+        found[param.alias] = param.field_info
+    return found
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dt.date):
+        from location_ops.web import fmt_date
+
+        return fmt_date(value)
+    return str(value)
+
+
+def field_sentence(error: dict, field_info) -> str:
+    """One translated sentence for one field's error, naming the field's label."""
+    name = str(error.get("loc", ("",))[-1])
+    title = getattr(field_info, "title", None)
+    label = _(title) if title else name.replace("_", " ")
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    low, high = _limits(field_info) if field_info is not None else (None, None)
+    values = {"label": label, "low": _shown(low), "high": _shown(high), "max": ctx.get("max_length", "")}
+    if kind == "missing":
+        return _("Fill in “%(label)s”.") % values
+    if kind in ("string_too_long", "too_long"):
+        return _("“%(label)s” is too long: at most %(max)s characters.") % values
+    if kind == "euros":
+        return _("“%(label)s” is not an amount in euros; write it as 80,00.") % values
+    if kind.startswith("date") or kind.startswith("datetime"):
+        if kind.startswith("datetime"):
+            return _("“%(label)s” is not a date and time.") % values
+        if low is not None and high is not None:
+            return _("“%(label)s” must be a date from %(low)s to %(high)s.") % values
+        return _("“%(label)s” is not a date; write it as YYYY-MM-DD.") % values
+    if kind.startswith("time"):
+        return _("“%(label)s” is not a time; write it as HH:MM.") % values
+    if kind.startswith("int") or kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        if high == MAX_ID:
+            return _("“%(label)s” is not one of the choices.") % values
+        if low is not None and high is not None:
+            return _("“%(label)s” must be a whole number from %(low)s to %(high)s.") % values
+        return _("“%(label)s” must be a whole number.") % values
+    if kind in ("enum", "literal_error"):
+        return _("Choose one of the options for “%(label)s”.") % values
+    return _("“%(label)s” is not valid.") % values
+
+
+def sentences(route: APIRoute | None, exc: RequestValidationError) -> dict[str, str]:
+    """Field name → sentence for each failing field (the first error of each)."""
+    fields = _fields(route) if route is not None else {}
+    found: dict[str, str] = {}
+    for error in exc.errors():
+        loc = [part for part in error.get("loc", ()) if part not in ("body", "query", "path", "form")]
+        if not loc:
+            continue
+        name = str(loc[0])
+        found.setdefault(name, field_sentence(error, fields.get(name)))
+    return found
+
+
+def first_sentence(request: Request, exc: RequestValidationError) -> str | None:
+    """The sentence for the first failing field of a web request, or None when no field is named."""
+    route = request.scope.get("route")
+    found = sentences(route if isinstance(route, APIRoute) else None, exc)
+    return next(iter(found.values()), None)
+
+
+# --- the form shown again -------------------------------------------------------------------
+
+
+def _typed(body: Any) -> dict[str, Any]:
+    if not isinstance(body, Mapping):
+        return {}
+    getlist = getattr(body, "getlist", None)
+    values: dict[str, Any] = {}
+    for key in body.keys():
+        if key == "csrf_token":
+            continue
+        items = getlist(key) if getlist else [body[key]]
+        texts = [item for item in items if isinstance(item, str)]
+        if texts:
+            values[key] = texts if len(texts) > 1 else texts[0]
+    return values
+
+
+def _page_path(request: Request, route: APIRoute) -> str | None:
+    for dependency in route.dependant.dependencies:
+        declared = getattr(dependency.call, "form_page", None)
+        if declared is not None:
+            return declared.format(**request.path_params)
+    path = request.url.path
+    for prefix, router in request.app.state.routers:
+        for candidate in router.routes:
+            if isinstance(candidate, APIRoute) and "GET" in candidate.methods and prefix + candidate.path == route.path:
+                return path
+    return None
+
+
+async def _get(request: Request, path: str, state: dict) -> tuple[int, list, bytes]:
+    """Render ``path`` as a GET by the same person (same cookies), in-process."""
+    dropped = {b"content-type", b"content-length", b"hx-request", b"hx-target", b"hx-trigger"}
+    scope = {
+        **{key: request.scope[key] for key in ("type", "http_version", "scheme", "server", "client", "root_path")
+           if key in request.scope},
+        "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "headers": [(k, v) for k, v in request.scope["headers"] if k.lower() not in dropped],
+        "state": state,
+    }
+    if "app" in request.scope:
+        scope["app"] = request.scope["app"]
+    sent: dict[str, Any] = {"status": 500, "headers": [], "body": b""}
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            sent["status"], sent["headers"] = message["status"], message.get("headers", [])
+        elif message["type"] == "http.response.body":
+            sent["body"] += message.get("body", b"")
+
+    await request.app(scope, receive, send)
+    return sent["status"], sent["headers"], sent["body"]
+
+
+async def redisplay(request: Request, exc: RequestValidationError) -> Response | None:
+    """The form's page again with ``form`` (errors at the fields, values kept), or None when there is none."""
+    route = request.scope.get("route")
+    if request.method != "POST" or not isinstance(route, APIRoute):
+        return None
+    path = _page_path(request, route)
+    if path is None:
+        return None
+    form = {"action": request.url.path, "errors": sentences(route, exc), "values": _typed(exc.body)}
+    status, headers, body = await _get(request, path, {"form": form})
+    if status != 200:
+        return None
+    kept = [(k, v) for k, v in headers if k.lower() == b"content-type"]
+    response = Response(body, status_code=400)
+    for key, value in kept:
+        response.headers[key.decode()] = value.decode()
+    return response
