@@ -7,11 +7,13 @@ redeliver it instead of losing it. With several app processes on PostgreSQL, onl
 holder of an advisory lock ingests; the others wait for it and take over when its
 process (and so its database connection) dies.
 
-Storms (DESIGN §5): paho's thread only queues what arrives; the ingest thread takes
-everything waiting as one batch, stores the first press of each device first (its own
-commit, so the screens hear at once), then the rest — repeated presses counted,
-heartbeats collapsed — in one more commit, and only then acknowledges every message of
-the batch in the order received. The broker may send ``RECEIVE_MAXIMUM`` messages ahead.
+Storms (DESIGN §5): paho's thread only queues what arrives; the ingest thread looks at
+everything waiting and stores, one commit at a time, first the first press of each
+registered button, then the first press of each unknown one, then the rest in bounded
+chunks — repeated presses counted, heartbeats collapsed — and acknowledges messages in
+the order received as soon as they and all before them are committed. Between two
+commits it looks again, so a new press never waits behind more than one chunk. The
+broker may send ``RECEIVE_MAXIMUM`` messages ahead.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import queue
 import threading
 import time
 import zlib
+from collections import deque
+from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
@@ -39,11 +43,32 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5.0
 #: A device's heartbeats are stored at most this often (unless its battery changes).
 HEARTBEAT_STORE_SECONDS = 30.0
-#: How many unacknowledged messages the broker may send ahead (MQTT 5 Receive Maximum): room
-#: for a storm to arrive in large batches instead of one round trip per message.
-RECEIVE_MAXIMUM = 2000
-#: The most messages taken into one batch.
-BATCH_MAX = 5000
+#: How many unacknowledged messages the broker may send ahead (MQTT 5 Receive Maximum, its largest
+#: value): a storm reaches the bridge at once, so a press behind it in the broker's queue is not
+#: held back until everything before it is stored and acknowledged.
+RECEIVE_MAXIMUM = 65535
+#: The most messages looked at together.
+BATCH_MAX = 20000
+#: The most messages stored in one commit: between two, newly arrived first presses go ahead.
+CHUNK = 500
+#: The most first presses (new alarms) stored in one commit.
+URGENT_CHUNK = 100
+
+
+@dataclass(eq=False)
+class _Entry:
+    """A received message on its way: decoded once, stored, then acknowledged in receive order."""
+
+    client: object
+    message: object
+    decoded: decoders.DeviceMessage | None
+    stored: bool = False
+    #: The first press of its device among the waiting messages: stored before anything else.
+    first: bool = False
+
+
+def _is_press(message: decoders.DeviceMessage | None) -> bool:
+    return message is not None and message.kind in (decoders.PRESS, decoders.TEST) and not message.retained
 
 
 def broker_address(url: str) -> tuple[str, int, str | None, str | None]:
@@ -261,82 +286,111 @@ class Bridge:
 
     # --- the ingest thread ---
     def _ingest_loop(self) -> None:
+        """Store what waits, most urgent first, one bounded chunk per commit; ack in receive order.
+
+        Between two commits everything newly arrived is looked at again, so a room's first
+        press never waits for more than one chunk of a storm already being worked through.
+        """
+        pending: deque[_Entry] = deque()
+        pressed: set[tuple[str, str]] = set()
+        registered: dict[tuple[str, str], bool] = {}
         while not self._stop.is_set():
-            try:
-                first = self._inbox.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            batch = [first]
-            while len(batch) < BATCH_MAX:
+            if not pending:
+                pressed.clear()
+                registered.clear()
                 try:
-                    batch.append(self._inbox.get_nowait())
+                    pending.append(self._entry(*self._inbox.get(timeout=0.5)))
+                except queue.Empty:
+                    continue
+            while len(pending) < BATCH_MAX:
+                try:
+                    pending.append(self._entry(*self._inbox.get_nowait()))
                 except queue.Empty:
                     break
-            try:
-                self._ingest_batch(batch)
-            except Exception:  # noqa: BLE001 - never let the ingest thread die
-                log.exception("ingest of a batch failed; reconnecting for redelivery")
-                self.store_failures += 1
-                self._restart.set()
+            current = self._client
+            if self._restart.is_set() or any(entry.client is not current for entry in pending):
+                # A reconnect is under way (or done): the broker redelivers what was not acknowledged.
+                pending = deque(entry for entry in pending if entry.client is current and not self._restart.is_set())
+                if not pending:
+                    continue
+            work = self._next_work(pending, pressed, registered)
+            if work:
+                self.batch_count += 1
+                self.largest_batch = max(self.largest_batch, len(pending))
+                if not self._store_with_retries([entry.decoded for entry in work]):
+                    pending.clear()
+                    continue
+                for entry in work:
+                    entry.stored = True
+            # Only messages whose rows are committed are acknowledged, in the order received.
+            while pending and pending[0].stored:
+                entry = pending.popleft()
+                entry.client.ack(entry.message.mid, entry.message.qos)
 
-    def _ingest_batch(self, batch: list) -> None:
-        current = self._client
-        if self._restart.is_set():
-            return  # a reconnect is under way: the broker redelivers whatever was not acknowledged
-        live = [(client, message) for client, message in batch if client is current]
-        if not live:
-            return  # from a connection that is gone: redelivered on the new one
-        self.batch_count += 1
-        self.largest_batch = max(self.largest_batch, len(live))
-        decoded = self._decode([message for _client, message in live])
-        phases = service.split_batch(decoded, self._registered(decoded))
+    def _entry(self, client, message) -> _Entry:
+        decoded = self._decode_one(message)
+        return _Entry(client, message, decoded, stored=decoded is None)
+
+    def _next_work(self, pending, pressed: set, registered: dict) -> list[_Entry]:
+        """The next chunk: registered buttons' first presses, then unknown ones', then the rest in order."""
+        first_presses = []
+        for entry in pending:
+            if entry.stored or not _is_press(entry.decoded):
+                continue
+            key = (entry.decoded.family, entry.decoded.device_id)
+            if key not in pressed:
+                pressed.add(key)
+                entry.first = True
+            if entry.first:
+                first_presses.append(entry)
+        if first_presses:
+            unknown_keys = {(e.decoded.family, e.decoded.device_id) for e in first_presses} - registered.keys()
+            if unknown_keys:
+                registered.update(self._registered(unknown_keys))
+            known = [e for e in first_presses if registered.get((e.decoded.family, e.decoded.device_id))]
+            return (known or first_presses)[:URGENT_CHUNK]
+        return [entry for entry in pending if not entry.stored][:CHUNK]
+
+    def _store_with_retries(self, messages: list[decoders.DeviceMessage]) -> bool:
         for attempt in range(3):
             try:
-                while phases:
-                    self._store(phases[0])
-                    phases.pop(0)  # committed: a retry does not store it twice
-                break
+                self._store(messages)
+                return True
             except Exception:  # noqa: BLE001 - e.g. the database restarting
-                log.exception("could not store %d messages (attempt %d)", len(phases[0]), attempt + 1)
+                log.exception("could not store %d messages (attempt %d)", len(messages), attempt + 1)
                 time.sleep(0.2 * (attempt + 1))  # a short pause before retrying the database
-        else:
-            self.store_failures += 1
-            # Not acknowledged: the serve loop reconnects and the broker redelivers (persistent session).
-            self._restart.set()
-            return
-        # Only now, with every row of the batch committed, are the messages acknowledged, in order.
-        for client, message in live:
-            client.ack(message.mid, message.qos)
+        self.store_failures += 1
+        # Not acknowledged: the serve loop reconnects and the broker redelivers (persistent session).
+        self._restart.set()
+        return False
 
-    def _registered(self, messages: list[decoders.DeviceMessage]) -> set[tuple[str, str]]:
-        """Which of these messages' devices are registered buttons (their presses go first)."""
-        presses = [m for m in messages if m.kind in (decoders.PRESS, decoders.TEST) and not m.retained]
-        if len({(m.family, m.device_id) for m in presses}) < 2:
-            return set()  # nothing to put in order: no extra round trip on the quiet path
+    def _registered(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], bool]:
+        """Which of these devices are registered buttons (their presses go first)."""
+        if len(keys) < 2:
+            return {key: True for key in keys}  # nothing to put in order: no extra round trip when quiet
         try:
             with self.sessionmaker() as db_session:
-                devices = service.preload_devices(db_session=db_session, messages=presses)
+                devices = service.preload_devices(db_session=db_session, messages=[
+                    decoders.DeviceMessage(family, device_id, decoders.PRESS) for family, device_id in keys])
                 db_session.commit()
         except Exception:  # noqa: BLE001 - ordering is an optimisation; storing decides
-            return set()
-        return {key for key, device in devices.items() if device.registered}
+            return {key: True for key in keys}
+        return {key: bool(devices.get(key) and devices[key].registered) for key in keys}
 
-    def _decode(self, messages: list) -> list[decoders.DeviceMessage]:
-        decoded = []
-        for message in messages:
-            result = decoders.decode(message.topic, message.payload, bool(message.retain), site=self.site)
-            if result is None:
-                continue
-            if isinstance(result, decoders.Malformed):
-                self.malformed_count += 1
-                if self.malformed_count <= 10 or self.malformed_count % 100 == 0:
-                    log.warning("malformed message on %s (%s); %d so far", message.topic[:200], result.reason,
-                                self.malformed_count)
-                continue
-            if result.kind == decoders.HEARTBEAT and not result.retained and not self._heartbeat_due(result):
-                continue
-            decoded.append(result)
-        return decoded
+    def _decode_one(self, message) -> decoders.DeviceMessage | None:
+        """The message's meaning, or None when there is nothing to store (malformed, not ours, throttled)."""
+        result = decoders.decode(message.topic, message.payload, bool(message.retain), site=self.site)
+        if result is None:
+            return None
+        if isinstance(result, decoders.Malformed):
+            self.malformed_count += 1
+            if self.malformed_count <= 10 or self.malformed_count % 100 == 0:
+                log.warning("malformed message on %s (%s); %d so far", message.topic[:200], result.reason,
+                            self.malformed_count)
+            return None
+        if result.kind == decoders.HEARTBEAT and not result.retained and not self._heartbeat_due(result):
+            return None
+        return result
 
     def _heartbeat_due(self, message: decoders.DeviceMessage) -> bool:
         """Store a heartbeat at most every HEARTBEAT_STORE_SECONDS per device unless the battery changed.

@@ -300,29 +300,6 @@ class Batch:
     counted: int = 0
 
 
-def _is_press(message: DeviceMessage) -> bool:
-    return message.kind in (decoders.PRESS, decoders.TEST) and not message.retained
-
-
-def split_batch(messages: list[DeviceMessage], registered: set[tuple[str, str]] = frozenset()
-                ) -> list[list[DeviceMessage]]:
-    """Split a batch into phases stored (and committed) one after another.
-
-    First the first press of each registered button (a room without an open alarm must never
-    wait), then the first press of each unknown one (still an alarm, never dropped), then all
-    the rest: repeats and heartbeats.
-    """
-    known, unknown, rest, pressed = [], [], [], set()
-    for message in messages:
-        key = (message.family, message.device_id)
-        if _is_press(message) and key not in pressed:
-            pressed.add(key)
-            (known if key in registered else unknown).append(message)
-        else:
-            rest.append(message)
-    return [phase for phase in (known, unknown, rest) if phase]
-
-
 def preload_devices(*, db_session: Session, messages: list[DeviceMessage]) -> dict[tuple[str, str], Device]:
     """Load the devices of a batch in one query."""
     keys = {(m.family, m.device_id) for m in messages}
