@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import uuid
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -20,7 +19,7 @@ from urllib.parse import quote, urlsplit
 
 from location_ops import i18n
 from location_ops.accounts.deps import (
-    CSRF_COOKIE, CsrfFailed, Forbidden, LoginRequired, MfaEnrolmentRequired, is_api,
+    CSRF_COOKIE, CsrfFailed, Forbidden, LoginRequired, MfaEnrolmentRequired, is_anon_csrf, is_api, new_anon_csrf,
 )
 from location_ops.config import Settings, get_settings
 from location_ops.db import make_engine, make_sessionmaker
@@ -113,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _install_middleware(app: FastAPI) -> None:
     settings: Settings = app.state.settings
+    secret = settings.secret()
 
     def request_context(inner):
         # Plain ASGI, not @app.middleware("http") (BaseHTTPMiddleware): that one copies every
@@ -129,8 +129,10 @@ def _install_middleware(app: FastAPI) -> None:
                                settings.default_language)
             )
             anon_csrf = request.cookies.get(CSRF_COOKIE)
-            new_csrf = anon_csrf is None or len(anon_csrf) < 32
-            request.state.anon_csrf = secrets.token_urlsafe(32) if new_csrf else anon_csrf
+            # Only a token this app signed counts: a cookie planted by someone else (a sibling
+            # subdomain, a shared browser) is replaced, so its matching form field is refused.
+            new_csrf = not is_anon_csrf(secret, anon_csrf)
+            request.state.anon_csrf = new_anon_csrf(secret) if new_csrf else anon_csrf
 
             async def send_with_headers(message):
                 if message["type"] == "http.response.start":
