@@ -17,7 +17,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from urllib.parse import quote, urlsplit
 
-from location_ops import i18n
+from location_ops import i18n, openapi
 from location_ops.accounts.deps import (
     CSRF_COOKIE, CsrfFailed, Forbidden, LoginRequired, MfaEnrolmentRequired, is_anon_csrf, is_api, new_anon_csrf,
 )
@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # openapi.install serves the docs from the app's own files
         redoc_url=None,
     )
     app.state.settings = settings
@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.include_router(getattr(routes, attribute), prefix=prefix)
                 app.state.routers.append((prefix, getattr(routes, attribute)))
 
+    openapi.install(app)
     _install_middleware(app)
     _install_error_handlers(app)
     return app
