@@ -186,6 +186,12 @@ def validation_sentence(error: RequestValidationError) -> str:
         return _("The request body is not valid JSON.")
     location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "form")]
     field = ".".join(location)
+    if not field and tuple(first.get("loc", ())) == ("body",):
+        # The body as a whole: absent, or not the object the route reads.
+        if kind == "missing":
+            return _("The request has no body; send the fields as a JSON object.")
+        if kind in ("model_attributes_type", "dict_type", "model_type"):
+            return _("The request body is not a JSON object.")
     if kind == "missing":
         return _("The field '%(field)s' is required.") % {"field": field}
     if kind in ("string_too_long", "too_long"):
@@ -194,6 +200,15 @@ def validation_sentence(error: RequestValidationError) -> str:
     if field:
         return _("The field '%(field)s' is not valid: %(reason)s.") % {"field": field, "reason": message}
     return _("The request is not valid: %(reason)s.") % {"reason": message}
+
+
+def body_error_sentence(cause: BaseException | None) -> str:
+    """Name what was wrong with a request body that could not be decoded at all."""
+    if isinstance(cause, UnicodeDecodeError):
+        return _("The request body is not valid UTF-8 text.")
+    if isinstance(cause, RecursionError):
+        return _("The request body is nested too deeply.")
+    return _("The request body could not be read.")
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -242,6 +257,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's own refusal of a body it could not decode, with the cause attached.
+            return _problem(request, 422 if is_api(request) else 400, body_error_sentence(exc.__cause__))
         message = exc.detail if isinstance(exc.detail, str) else _("The request could not be handled.")
         if exc.status_code == 404 and message == "Not Found":
             message = _("This page does not exist.")
@@ -250,6 +268,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         response = _problem(request, exc.status_code, message)
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
+        if exc.status_code == 405 and (methods := request.app.state.allowed_methods(request.url.path)):
+            # The route that refused knows only its own methods; the path may have more routes.
+            response.headers["Allow"] = ", ".join(sorted(methods))
         return response
 
     @app.exception_handler(Exception)

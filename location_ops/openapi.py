@@ -11,6 +11,7 @@ route's own code answers (``EXTRA_STATUSES``), with the real error body.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from fastapi import FastAPI, Request
@@ -18,6 +19,7 @@ from fastapi.dependencies.utils import get_flat_params
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
+from starlette.routing import compile_path
 
 API_PREFIX = "/api/v1"
 DOCS_URL = f"{API_PREFIX}/docs"
@@ -89,6 +91,27 @@ def api_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
             for route in router.routes if isinstance(route, APIRoute)]
 
 
+def allowed_methods(app: FastAPI) -> Callable[[str], set[str]]:
+    """Return a function from a request path to every method some route of the app answers there.
+
+    Each route answers 405 for a method it lacks with only its own methods in ``Allow``;
+    where GET and POST on one path are two routes, the true list is the union.
+    """
+    table = []
+    for path, route in api_routes(app):
+        regex, _format, _convertors = compile_path(path)
+        table.append((regex, set(route.methods)))  # FastAPI answers HEAD only where declared
+
+    def methods_for(path: str) -> set[str]:
+        found: set[str] = set()
+        for regex, methods in table:
+            if regex.match(path):
+                found |= methods
+        return found
+
+    return methods_for
+
+
 def contract(app: FastAPI) -> dict:
     """Build the OpenAPI document with every error status and the real error body."""
     schema = get_openapi(title=app.title, version=app.version, openapi_version=app.openapi_version,
@@ -150,4 +173,5 @@ def install(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi
+    app.state.allowed_methods = allowed_methods(app)
     app.add_api_route(DOCS_URL, docs_page, methods=["GET"], include_in_schema=False)
