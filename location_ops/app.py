@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import uuid
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -18,9 +17,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from urllib.parse import quote, urlsplit
 
-from location_ops import i18n
+from location_ops import i18n, openapi
 from location_ops.accounts.deps import (
-    CSRF_COOKIE, CsrfFailed, Forbidden, LoginRequired, MfaEnrolmentRequired, is_api,
+    CSRF_COOKIE, CsrfFailed, Forbidden, LoginRequired, MfaEnrolmentRequired, is_anon_csrf, is_api, new_anon_csrf,
 )
 from location_ops.config import Settings, get_settings
 from location_ops.db import make_engine, make_sessionmaker
@@ -82,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # openapi.install serves the docs from the app's own files
         redoc_url=None,
     )
     app.state.settings = settings
@@ -106,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.include_router(getattr(routes, attribute), prefix=prefix)
                 app.state.routers.append((prefix, getattr(routes, attribute)))
 
+    openapi.install(app)
     _install_middleware(app)
     _install_error_handlers(app)
     return app
@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _install_middleware(app: FastAPI) -> None:
     settings: Settings = app.state.settings
+    secret = settings.secret()
 
     def request_context(inner):
         # Plain ASGI, not @app.middleware("http") (BaseHTTPMiddleware): that one copies every
@@ -129,8 +130,10 @@ def _install_middleware(app: FastAPI) -> None:
                                settings.default_language)
             )
             anon_csrf = request.cookies.get(CSRF_COOKIE)
-            new_csrf = anon_csrf is None or len(anon_csrf) < 32
-            request.state.anon_csrf = secrets.token_urlsafe(32) if new_csrf else anon_csrf
+            # Only a token this app signed counts: a cookie planted by someone else (a sibling
+            # subdomain, a shared browser) is replaced, so its matching form field is refused.
+            new_csrf = not is_anon_csrf(secret, anon_csrf)
+            request.state.anon_csrf = new_anon_csrf(secret) if new_csrf else anon_csrf
 
             async def send_with_headers(message):
                 if message["type"] == "http.response.start":
@@ -183,6 +186,12 @@ def validation_sentence(error: RequestValidationError) -> str:
         return _("The request body is not valid JSON.")
     location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "form")]
     field = ".".join(location)
+    if not field and tuple(first.get("loc", ())) == ("body",):
+        # The body as a whole: absent, or not the object the route reads.
+        if kind == "missing":
+            return _("The request has no body; send the fields as a JSON object.")
+        if kind in ("model_attributes_type", "dict_type", "model_type"):
+            return _("The request body is not a JSON object.")
     if kind == "missing":
         return _("The field '%(field)s' is required.") % {"field": field}
     if kind in ("string_too_long", "too_long"):
@@ -191,6 +200,15 @@ def validation_sentence(error: RequestValidationError) -> str:
     if field:
         return _("The field '%(field)s' is not valid: %(reason)s.") % {"field": field, "reason": message}
     return _("The request is not valid: %(reason)s.") % {"reason": message}
+
+
+def body_error_sentence(cause: BaseException | None) -> str:
+    """Name what was wrong with a request body that could not be decoded at all."""
+    if isinstance(cause, UnicodeDecodeError):
+        return _("The request body is not valid UTF-8 text.")
+    if isinstance(cause, RecursionError):
+        return _("The request body is nested too deeply.")
+    return _("The request body could not be read.")
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -242,6 +260,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's own refusal of a body it could not decode, with the cause attached.
+            return _problem(request, 422 if is_api(request) else 400, body_error_sentence(exc.__cause__))
         message = exc.detail if isinstance(exc.detail, str) else _("The request could not be handled.")
         if exc.status_code == 404 and message == "Not Found":
             message = _("This page does not exist.")
@@ -250,6 +271,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         response = _problem(request, exc.status_code, message)
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
+        if exc.status_code == 405 and (methods := request.app.state.allowed_methods(request.url.path)):
+            # The route that refused knows only its own methods; the path may have more routes.
+            response.headers["Allow"] = ", ".join(sorted(methods))
         return response
 
     @app.exception_handler(Exception)

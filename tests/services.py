@@ -198,3 +198,57 @@ class MosquittoBroker:
     def close(self) -> None:
         self.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+DEPLOY_DIR = DEPLOY_MOSQUITTO_CONF.parent
+
+
+@dataclass
+class DeployBroker:
+    """Mosquitto run with deploy/'s own configuration: its listeners, password files and ACLs.
+
+    deploy/mosquitto.conf is used as written, with only its ports (1883 for the app, 1884
+    for devices) moved to free ports on 127.0.0.1 and its paths to a work directory and
+    deploy/. The password files are made here with mosquitto_passwd from ``accounts``:
+    ``{"bridge": {name: password}, "devices": {name: password}}``.
+    """
+
+    app_port: int
+    device_port: int
+    workdir: Path
+    process: subprocess.Popen | None = None
+
+    @classmethod
+    def start(cls, accounts: dict[str, dict[str, str]]) -> DeployBroker:
+        passwd = shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd"
+        workdir = Path(tempfile.mkdtemp(prefix="lo-mqtt-deploy-"))
+        for listener in ("bridge", "devices"):
+            path = workdir / f"{listener}.passwd"
+            path.touch(mode=0o600)
+            for name, password in accounts.get(listener, {}).items():
+                subprocess.run([passwd, "-b", str(path), name, password], check=True, capture_output=True)
+        broker = cls(app_port=free_port(), device_port=free_port(), workdir=workdir)
+        config = DEPLOY_MOSQUITTO_CONF.read_text()
+        replacements = {"listener 1883\n": f"listener {broker.app_port} 127.0.0.1\n",
+                        "listener 1884\n": f"listener {broker.device_port} 127.0.0.1\n",
+                        "/mosquitto/data/": f"{workdir}/", "/mosquitto/config/": f"{DEPLOY_DIR}/"}
+        for old, new in replacements.items():
+            assert old in config, f"deploy/mosquitto.conf no longer has {old!r}: update DeployBroker"
+            config = config.replace(old, new)
+        (workdir / "mosquitto.conf").write_text(config + ("user root\n" if os.geteuid() == 0 else ""))
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        broker.process = subprocess.Popen([binary, "-c", str(workdir / "mosquitto.conf")], stdout=subprocess.DEVNULL,
+                                          stderr=open(workdir / "log", "ab"))
+        wait_for_port(broker.app_port, process=broker.process)
+        wait_for_port(broker.device_port, process=broker.process)
+        return broker
+
+    def log(self) -> str:
+        return (self.workdir / "log").read_text(errors="replace")
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+        shutil.rmtree(self.workdir, ignore_errors=True)

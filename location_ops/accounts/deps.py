@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -94,6 +96,22 @@ def csrf_token_for(request: Request) -> str:
     if principal is not None and principal.via_cookie:
         return principal.auth_session.csrf_token
     return request.state.anon_csrf
+
+
+def new_anon_csrf(secret: str) -> str:
+    """Make a pre-login CSRF token: a random value and the app's HMAC of it."""
+    nonce = secrets.token_urlsafe(32)
+    return f"{nonce}.{_anon_csrf_mac(secret, nonce)}"
+
+
+def is_anon_csrf(secret: str, token: str | None) -> bool:
+    """Tell whether ``token`` is one ``new_anon_csrf`` made with this secret (not one a client chose)."""
+    nonce, dot, mac = (token or "").partition(".")
+    return bool(dot and len(nonce) >= 32) and hmac.compare_digest(mac, _anon_csrf_mac(secret, nonce))
+
+
+def _anon_csrf_mac(secret: str, nonce: str) -> str:
+    return hmac.new(secret.encode(), b"lo_csrf:" + nonce.encode(), hashlib.sha256).hexdigest()
 
 
 async def check_csrf(request: Request, expected: str) -> None:

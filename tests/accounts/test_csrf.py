@@ -67,6 +67,23 @@ def test_logout_and_login_need_the_token(client, make_user):
     assert session_count(client.app) == 1
 
 
+def test_a_planted_pre_login_cookie_is_refused(client, make_user):
+    make_user("host", "roos")
+    planted = "p" * 43  # an attacker's own value, long enough to pass for a token
+    client.cookies.set("lo_csrf", planted)
+    response = client.post("/login", data={"username": "roos", "password": PASSWORD, "csrf_token": planted},
+                           follow_redirects=False)
+    assert response.status_code == 403 and EXPIRED in response.text
+    assert session_count(client.app) == 0
+    # The app replaces the planted cookie with one it signed; with that, the form's token works.
+    replaced = response.headers["set-cookie"]
+    assert replaced.startswith("lo_csrf=") and planted not in replaced
+    client.cookies.clear()
+    response = client.post("/login", data={"username": "roos", "password": PASSWORD,
+                                           "csrf_token": page_csrf(client)}, follow_redirects=False)
+    assert response.status_code == 303
+
+
 def test_a_text_plain_cross_site_form_is_refused(client, login_as):
     login_as("operator")
     token = csrf_from(client.get("/admin/users").text)
