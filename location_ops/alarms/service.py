@@ -395,11 +395,11 @@ def ingest_batch(*, db_session: Session, messages: list[DeviceMessage], now: dt.
                       press_count=1, last_press_at=now, source="device", raised_by_id=None, is_test=False,
                       open_key=open_key, raised_at=now)
         _event(alarm, "raised", now, None, message.detail)
-        db_session.add(alarm)
-        new_alarms.append(alarm)
+        new_alarms.append(alarm)  # added by _insert_alarms, inside its savepoint
         open_alarms_by_key[open_key] = alarm
+    by_pk = {device.id: device for device in devices.values()}
     for device_pk, window in counters.items():
-        window.store(next(d for d in devices.values() if d.id == device_pk))
+        window.store(by_pk[device_pk])
     if new_alarms:
         replaced = _insert_alarms(db_session, new_alarms)
         repeats = {key: (replaced.get(id(alarm), alarm), count) for key, (alarm, count) in repeats.items()}
@@ -426,10 +426,13 @@ def _insert_alarms(db_session: Session, alarms: list[Alarm]) -> dict[int, Alarm]
     ``alarms`` is updated in place.
     """
     if db_session.get_bind().dialect.name == "sqlite":
+        db_session.add_all(alarms)
         db_session.flush()  # SQLite transactions start with BEGIN IMMEDIATE: no other writer races us
         return {}
+    db_session.flush()  # everything else first: begin_nested() would flush it outside the savepoint
     try:
         with db_session.begin_nested():
+            db_session.add_all(alarms)
             db_session.flush()
         return {}
     except IntegrityError:
@@ -445,6 +448,7 @@ def _insert_alarms(db_session: Session, alarms: list[Alarm]) -> dict[int, Alarm]
         replaced[id(planned)] = alarm
         if not created:
             log.info("alarm %s: a device press joined an alarm opened meanwhile", alarm.id)
+            emit_alarm(db_session, alarm, "pressed")
     return replaced
 
 

@@ -151,3 +151,48 @@ def test_one_batch_keeps_each_devices_story_in_order(app, rooms):
         assert alarms["b2"].press_count == 2 and alarms["b2"].state == "raised"
         heartbeat = service.get_device(db_session=db_session, family="native", device_id="b3")
         assert heartbeat.battery == 15 and heartbeat.online is True
+
+
+def test_a_button_press_joins_a_phone_alarm_opened_by_another_process_meanwhile(pg_database, monkeypatch):
+    """PostgreSQL, several processes: the room's alarm appears between the lookup and the insert."""
+    from location_ops.db import make_engine, make_sessionmaker
+    from location_ops.rooms.models import Room
+    from tests.conftest import _empty_tables
+
+    engine = make_engine(pg_database)
+    sessionmaker = make_sessionmaker(engine)
+    try:
+        with sessionmaker() as db_session:
+            room = Room(number=8, name="Room 8", active=True)
+            db_session.add(room)
+            db_session.flush()
+            service.register_device(db_session=db_session, family="native", device_id="r8", room_id=room.id,
+                                    label="", now=utcnow())
+            db_session.commit()
+            room_id = room.id
+        real_open_alarm = service.open_alarm
+        raced = []
+
+        def open_alarm_then_race(*, db_session, open_key):
+            found = real_open_alarm(db_session=db_session, open_key=open_key)
+            if not raced:  # once: another process (a worker's phone) commits the room's alarm just now
+                raced.append(True)
+                monkeypatch.setattr(service, "open_alarm", real_open_alarm)
+                with sessionmaker() as other:
+                    service.raise_alarm(db_session=other, now=utcnow(), source="phone", room_id=room_id)
+                    other.commit()
+            return found
+
+        monkeypatch.setattr(service, "open_alarm", open_alarm_then_race)
+        with sessionmaker() as db_session:
+            batch = service.ingest_batch(db_session=db_session, now=utcnow(),
+                                         messages=[DeviceMessage("native", "r8", "press")])
+            db_session.commit()
+        assert raced
+        with sessionmaker() as db_session:
+            alarms = list(db_session.scalars(select(Alarm).where(Alarm.room_id == room_id)).unique())
+        assert len(alarms) == 1, "one open alarm per room, even across processes"
+        assert alarms[0].press_count == 2 and not batch.raised
+    finally:
+        engine.dispose()
+        _empty_tables(pg_database)
