@@ -118,11 +118,9 @@ def _prototypes() -> tuple[dict[str, str], list[tuple[str, str]]]:
 _MARKS = "\u200e\u200f"  # the data wraps right-to-left characters in direction marks
 
 
-@lru_cache(maxsize=4096)
-def username_skeleton(username: str) -> str:
-    """Return what a username looks like (UTS #39 skeleton of its key): equal skeletons are confusable."""
+def _skeleton(text: str) -> str:
     representative, sequences = _prototypes()
-    text = "".join(ch for ch in unicodedata.normalize("NFD", username_key(username))
+    text = "".join(ch for ch in unicodedata.normalize("NFD", text)
                    if unicodedata.category(ch) != "Cf")  # default-ignorable: invisible
     text = "".join(representative.get(ch, ch) for ch in text)
     for sequence, prototype in sequences:
@@ -131,27 +129,37 @@ def username_skeleton(username: str) -> str:
     return unicodedata.normalize("NFD", "".join(representative.get(ch, ch) for ch in text))
 
 
+@lru_cache(maxsize=4096)
+def username_skeletons(username: str) -> frozenset[str]:
+    """Return what a username looks like (UTS #39 skeletons): names sharing one are confusable.
+
+    Both the name as written and its case-folded key: "Iila" looks like "lila", but folded it is "iila".
+    """
+    return frozenset({_skeleton(normalise_username(username)), _skeleton(username_key(username))})
+
+
 def check_username(username: str) -> None:
-    """Refuse a username that is empty, too long, has invisible characters or mixes look-alike scripts."""
+    """Refuse a username that is empty, too long, or has line breaks or invisible characters."""
     if not username:
         raise AccountError(_("A username is required."))
     if len(username) > USERNAME_MAX or len(username_key(username)) > USERNAME_MAX:
         raise AccountError(_("A username can be at most %(n)d characters long.") % {"n": USERNAME_MAX})
     if any(ch.isspace() and ch != " " for ch in username) or not username.isprintable():
         raise AccountError(_("A username cannot contain line breaks or control characters."))
-    if confusables.is_dangerous(username):
-        raise AccountError(_("A username cannot mix letters of different scripts that look alike "
-                             "(such as a Cyrillic о in a Latin name)."))
 
 
 def check_username_available(*, db_session: Session, username: str) -> None:
-    """Refuse a username that is taken or looks like an existing one (Unicode skeletons, UTS #39)."""
-    key, skeleton = username_key(username), username_skeleton(username)
+    """Refuse a username that is taken, looks like an existing one (Unicode skeletons, UTS #39) or mixes
+    look-alike scripts."""
+    key, skeletons = username_key(username), username_skeletons(username)
     for existing in db_session.scalars(select(User.username)):
         if username_key(existing) == key or _legacy_key(existing) == _legacy_key(username):
             raise AccountError(_("That username is taken."))
-        if username_skeleton(existing) == skeleton:
+        if username_skeletons(existing) & skeletons:
             raise AccountError(_("That username looks too much like an existing one; choose another."))
+    if confusables.is_dangerous(username):
+        raise AccountError(_("A username cannot mix letters of different scripts that look alike "
+                             "(such as a Cyrillic о in a Latin name)."))
 
 
 def attempt_key(username: str) -> str:
