@@ -25,6 +25,7 @@ from location_ops.config import Settings, get_settings
 from location_ops.db import make_engine, make_sessionmaker
 from location_ops import events, forms
 from location_ops.i18n import _
+from location_ops.limits import RequestLimits
 from location_ops.migrate import check_migrated
 from location_ops.models import CAPABILITIES, import_capability_module
 from location_ops.web import STATIC_DIR, render
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.state.routers.append((prefix, getattr(routes, attribute)))
 
     openapi.install(app)
+    app.add_middleware(RequestLimits, settings=settings)  # inside the request context: language set
     _install_middleware(app)
     _install_error_handlers(app)
     return app

@@ -68,6 +68,16 @@ class Settings(BaseSettings):
     default_language: str = Field(
         default="nl", description="Language when neither the user nor the browser chooses one."
     )
+    request_json_max_bytes: int = Field(
+        default=256 * 1024, ge=1,
+        description="Largest request body accepted that is not a form (JSON), in bytes; a larger one is "
+        "refused with 413 while it is being read.",
+    )
+    request_form_max_bytes: int = Field(
+        default=1024 * 1024, ge=1,
+        description="Largest form body (urlencoded or multipart, uploads included) accepted, in bytes; a larger "
+        "one is refused with 413 while it is being read.",
+    )
 
     # --- sessions and login ---
     session_idle_minutes_host: int = Field(

@@ -7,10 +7,12 @@ import hashlib
 import hmac
 import math
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 import pyotp
+from confusable_homoglyphs import confusables
 from passlib.context import CryptContext
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -67,32 +69,114 @@ def check_password_rules(password: str, settings: Settings) -> None:
 
 
 def normalise_username(username: str) -> str:
-    return username.strip()
+    """Return the username as it is stored and shown: NFKC-normalised, without surrounding spaces."""
+    return unicodedata.normalize("NFKC", username).strip()
+
+
+def username_key(username: str) -> str:
+    """Return the uniqueness key of a username: NFKC, then case-folded ("Straße" and "STRASSE" are one)."""
+    return unicodedata.normalize("NFKC", normalise_username(username).casefold())
+
+
+def _legacy_key(username: str) -> str:
+    # Accounts made before NFKC and case folding were keyed on the lower-cased name.
+    return username.strip().lower()
+
+
+@lru_cache(maxsize=1)
+def _prototypes() -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """One representative per class of confusable characters (Unicode confusables.txt, UTS #39).
+
+    confusable-homoglyphs lists, per character, the characters it can be confused with; its
+    classes are the connected groups of that list. Returns the map of single characters and the
+    sequences of several characters (such as "rn" for "m"), longest first.
+    """
+    parent: dict[str, str] = {}
+
+    def find(char: str) -> str:
+        parent.setdefault(char, char)
+        while parent[char] != char:
+            parent[char] = parent[parent[char]]
+            char = parent[char]
+        return char
+
+    for char, glyphs in confusables.confusables_data.items():
+        for glyph in glyphs:
+            parent[find(char.strip(_MARKS))] = find(glyph["c"].strip(_MARKS))
+    members: dict[str, list[str]] = {}
+    for text in list(parent):
+        members.setdefault(find(text), []).append(text)
+    representative = {}
+    for group in members.values():
+        chosen = min(group, key=lambda t: (not t.isascii(), len(t), t))  # prototypes are mostly ASCII
+        representative.update((text, chosen) for text in group)
+    sequences = sorted(((text, rep) for text, rep in representative.items() if len(text) > 1 and text != rep),
+                       key=lambda pair: -len(pair[0]))
+    return {t: r for t, r in representative.items() if len(t) == 1}, sequences
+
+
+_MARKS = "\u200e\u200f"  # the data wraps right-to-left characters in direction marks
+
+
+def _skeleton(text: str) -> str:
+    representative, sequences = _prototypes()
+    text = "".join(ch for ch in unicodedata.normalize("NFD", text)
+                   if unicodedata.category(ch) != "Cf")  # default-ignorable: invisible
+    text = "".join(representative.get(ch, ch) for ch in text)
+    for sequence, prototype in sequences:
+        if sequence in text:
+            text = text.replace(sequence, prototype)
+    return unicodedata.normalize("NFD", "".join(representative.get(ch, ch) for ch in text))
+
+
+@lru_cache(maxsize=4096)
+def username_skeletons(username: str) -> frozenset[str]:
+    """Return what a username looks like (UTS #39 skeletons): names sharing one are confusable.
+
+    Both the name as written and its case-folded key: "Iila" looks like "lila", but folded it is "iila".
+    """
+    return frozenset({_skeleton(normalise_username(username)), _skeleton(username_key(username))})
 
 
 def check_username(username: str) -> None:
+    """Refuse a username that is empty, too long, or has line breaks or invisible characters."""
     if not username:
         raise AccountError(_("A username is required."))
-    if len(username) > USERNAME_MAX:
+    if len(username) > USERNAME_MAX or len(username_key(username)) > USERNAME_MAX:
         raise AccountError(_("A username can be at most %(n)d characters long.") % {"n": USERNAME_MAX})
     if any(ch.isspace() and ch != " " for ch in username) or not username.isprintable():
         raise AccountError(_("A username cannot contain line breaks or control characters."))
 
 
+def check_username_available(*, db_session: Session, username: str) -> None:
+    """Refuse a username that is taken, looks like an existing one (Unicode skeletons, UTS #39) or mixes
+    look-alike scripts."""
+    key, skeletons = username_key(username), username_skeletons(username)
+    for existing in db_session.scalars(select(User.username)):
+        if username_key(existing) == key or _legacy_key(existing) == _legacy_key(username):
+            raise AccountError(_("That username is taken."))
+        if username_skeletons(existing) & skeletons:
+            raise AccountError(_("That username looks too much like an existing one; choose another."))
+    if confusables.is_dangerous(username):
+        raise AccountError(_("A username cannot mix letters of different scripts that look alike "
+                             "(such as a Cyrillic о in a Latin name)."))
+
+
 def attempt_key(username: str) -> str:
-    """The key a login attempt is counted under: the lower-cased name, storable in any database.
+    """The key a login attempt is counted under: the username's key, storable in any database.
 
     A NUL character (which PostgreSQL cannot store, and no username contains) is replaced.
     """
-    return normalise_username(username).lower().replace("\x00", "\ufffd")[:USERNAME_MAX]
+    return username_key(username).replace("\x00", "\ufffd")[:USERNAME_MAX]
 
 
 def get_by_username(*, db_session: Session, username: str) -> User | None:
-    """Return the user with this username, ignoring case."""
-    key = normalise_username(username).lower()
-    if "\x00" in key or len(key) > USERNAME_MAX:
+    """Return the user with this username, ignoring case (and NFKC differences)."""
+    key, legacy = username_key(username), _legacy_key(username)
+    if "\x00" in key + legacy or len(key) > USERNAME_MAX or len(legacy) > USERNAME_MAX:
         return None  # no username holds these; PostgreSQL could not even compare them
-    return db_session.scalar(select(User).where(User.username_key == key))
+    found = db_session.scalars(select(User).where(User.username_key.in_({key, legacy}))).all()
+    return min(found, key=lambda user: user.username_key != key, default=None)
 
 
 def create_user(
@@ -117,11 +201,10 @@ def create_user(
     check_password_rules(password, settings)
     if language is not None and language not in available_languages():
         raise AccountError(_("That language is not available."))
-    if get_by_username(db_session=db_session, username=username) is not None:
-        raise AccountError(_("That username is taken."))
+    check_username_available(db_session=db_session, username=username)
     user = User(
         username=username,
-        username_key=username.lower(),
+        username_key=username_key(username),
         role=role,
         language=language,
         password_hash=hash_password(password, settings),

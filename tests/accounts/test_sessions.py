@@ -133,6 +133,9 @@ def test_open_redirect_attempts_land_on_the_start_page(client, make_user):
         page = client.get("/login", params={"next": target})
         assert "evil.example" not in page.text, target
         response = login(client, "roos", next=target)
+        if "\t" in target:  # a control character: refused before the route sees it (location_ops.limits)
+            assert response.status_code == 400, target
+            continue
         assert response.status_code == 303 and response.headers["location"] == "/", target
 
 

@@ -49,7 +49,7 @@ def test_unknown_role_and_bad_usernames_are_refused(client, operator_headers):
     _operator, headers = operator_headers
     unknown = client.post("/api/v1/users", json={**NEW, "role": "admin"}, headers=headers)
     assert unknown.status_code == 422 and "role" in unknown.json()["detail"]
-    for name, status in (("", 400), ("   ", 400), ("two\nlines", 400), ("x" * 65, 422)):
+    for name, status in (("", 400), ("   ", 400), ("two\nlines", 422), ("x" * 65, 422)):
         response = client.post("/api/v1/users", json={**NEW, "username": name}, headers=headers)
         assert response.status_code == status, name
         assert isinstance(response.json()["detail"], str)
