@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from location_ops.accounts.models import Role, User
 from location_ops.bookings.models import ROOM_OVERLAP, WORKER_OVERLAP, Booking, BookingStatus, CalendarFeed
-from location_ops.clock import LOCAL_TZ, utcnow
+from location_ops.clock import LOCAL_TZ, local_instant, utcnow
 from location_ops.config import Settings
 from location_ops.contracts import service as contracts_service
 from location_ops.i18n import _
@@ -167,7 +167,7 @@ def book_hours(*, db_session: Session, settings: Settings, worker: User, room_id
         raise BookingError(_("Rent a room for at least %(n)d hours.") % {"n": settings.hourly_min_hours})
     _check_bookable_day(settings, day, now)
     room = _room(db_session, room_id)
-    starts_at = dt.datetime.combine(day, start, tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+    starts_at = local_instant(day, start)  # the DST rule of shifts, for hourly rentals too
     ends_at = starts_at + dt.timedelta(hours=hours)
     if starts_at <= now:
         raise BookingError(_("That time has already started."))
