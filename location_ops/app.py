@@ -22,6 +22,7 @@ from location_ops import i18n
 from location_ops.accounts.deps import (
     CSRF_COOKIE, CsrfFailed, Forbidden, LoginRequired, MfaEnrolmentRequired, is_api,
 )
+from location_ops.clock import DateOutOfRange
 from location_ops.config import Settings, get_settings
 from location_ops.db import make_engine, make_sessionmaker
 from location_ops import events
@@ -227,6 +228,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def invalid(request: Request, exc: RequestValidationError):
         status = 422 if is_api(request) else 400
         return _problem(request, status, validation_sentence(exc))
+
+    @app.exception_handler(DateOutOfRange)
+    async def date_out_of_range(request: Request, exc: DateOutOfRange):
+        return _problem(request, 422 if is_api(request) else 400, str(exc))
 
     @app.exception_handler(DataError)
     @app.exception_handler(OverflowError)

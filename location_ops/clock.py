@@ -98,7 +98,14 @@ def years_after(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def check_day(day: dt.date, *, what: str, years_ahead: int, error: type[Exception] = ValueError,
+class DateOutOfRange(ValueError):
+    """A date from a request lies outside the range the app accepts; the message says the range.
+
+    The app answers it with 400 on pages and 422 in the API, like other invalid input.
+    """
+
+
+def check_day(day: dt.date, *, what: str, years_ahead: int, error: type[Exception] = DateOutOfRange,
               today: dt.date | None = None) -> dt.date:
     """Return ``day`` if it lies from 2000-01-01 to today + ``years_ahead`` years, else raise ``error``.
 
