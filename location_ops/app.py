@@ -21,6 +21,7 @@ from location_ops import i18n, openapi
 from location_ops.accounts.deps import (
     CSRF_COOKIE, CsrfFailed, Forbidden, LoginRequired, MfaEnrolmentRequired, is_anon_csrf, is_api, new_anon_csrf,
 )
+from location_ops.clock import DateOutOfRange
 from location_ops.config import Settings, get_settings
 from location_ops.db import make_engine, make_sessionmaker
 from location_ops import events, forms
@@ -250,6 +251,10 @@ def _install_error_handlers(app: FastAPI) -> None:
                 return page
             return _problem(request, 400, forms.first_sentence(request, exc) or validation_sentence(exc))
         return _problem(request, 422, validation_sentence(exc))
+
+    @app.exception_handler(DateOutOfRange)
+    async def date_out_of_range(request: Request, exc: DateOutOfRange):
+        return _problem(request, 422 if is_api(request) else 400, str(exc))
 
     @app.exception_handler(DataError)
     @app.exception_handler(OverflowError)

@@ -52,6 +52,7 @@ def _worker_only(principal) -> None:
 
 
 def _grid_context(request: Request, db_session, principal, day: dt.date) -> dict:
+    service.check_view_day(day)  # before the week's dates are counted from it
     settings = request.app.state.settings
     today = local_today()
     first = today if day < today + dt.timedelta(days=GRID_DAYS) else day

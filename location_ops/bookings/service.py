@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from location_ops.accounts.models import Role, User
 from location_ops.bookings.models import ROOM_OVERLAP, WORKER_OVERLAP, Booking, BookingStatus, CalendarFeed
-from location_ops.clock import LOCAL_TZ, utcnow
+from location_ops.clock import LOCAL_TZ, REPORT_YEARS_AHEAD, check_day, local_instant, utcnow
 from location_ops.config import Settings
 from location_ops.contracts import service as contracts_service
 from location_ops.i18n import _
@@ -60,12 +60,21 @@ def local_date(instant: dt.datetime) -> dt.date:
     return instant.astimezone(LOCAL_TZ).date()
 
 
+def check_view_day(day: dt.date) -> dt.date:
+    """Return a day to show bookings or availability for; refuse one before 2000 or over two years ahead."""
+    return check_day(day, what=_("The day"), years_ahead=REPORT_YEARS_AHEAD)
+
+
 def _check_bookable_day(settings: Settings, day: dt.date, now: dt.datetime) -> None:
     today = local_date(now)
+    last = today + dt.timedelta(days=settings.booking_horizon_days)
     if day < today:
-        raise BookingError(_("That date is in the past."))
-    if day > today + dt.timedelta(days=settings.booking_horizon_days):
-        raise BookingError(_("You can book at most %(n)d days ahead.") % {"n": settings.booking_horizon_days})
+        raise BookingError(_("That date is in the past; you can book from today (%(first)s) to %(last)s.")
+                           % {"first": today.isoformat(), "last": last.isoformat()})
+    if day > last:
+        raise BookingError(_("You can book at most %(n)d days ahead: from today (%(first)s) to %(last)s.")
+                           % {"n": settings.booking_horizon_days, "first": today.isoformat(),
+                              "last": last.isoformat()})
 
 
 def _check_worker(db_session: Session, worker: User, day: dt.date) -> None:
@@ -167,7 +176,7 @@ def book_hours(*, db_session: Session, settings: Settings, worker: User, room_id
         raise BookingError(_("Rent a room for at least %(n)d hours.") % {"n": settings.hourly_min_hours})
     _check_bookable_day(settings, day, now)
     room = _room(db_session, room_id)
-    starts_at = dt.datetime.combine(day, start, tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+    starts_at = local_instant(day, start)  # the DST rule of shifts, for hourly rentals too
     ends_at = starts_at + dt.timedelta(hours=hours)
     if starts_at <= now:
         raise BookingError(_("That time has already started."))
@@ -291,6 +300,7 @@ def availability(*, db_session: Session, first_day: dt.date, days: int = 1, view
                  now: dt.datetime | None = None) -> list[DayGrid]:
     """Per day, room and shift: free or taken — never by whom (the viewer's own are marked)."""
     now = now or utcnow()
+    check_view_day(first_day)
     rooms = rooms_service.list_rooms(db_session=db_session, active_only=True)
     shifts = rooms_service.list_shifts(db_session=db_session, active_only=True)
     rates = rooms_service.room_rates(db_session=db_session)
@@ -350,6 +360,8 @@ class StaffBooking:
 def bookings_for_days(*, db_session: Session, days: list[dt.date],
                       include_cancelled: bool = False) -> list[StaffBooking]:
     """Bookings on these local dates with room numbers and pseudonyms (host and operator views)."""
+    for day in days:
+        check_view_day(day)
     query = (select(Booking, Room.number, User.username).join(Room, Room.id == Booking.room_id)
              .join(User, User.id == Booking.worker_id).where(Booking.day.in_(days)))
     if not include_cancelled:
@@ -380,6 +392,7 @@ class OverviewDay:
 
 def operator_overview(*, db_session: Session, first_day: dt.date, days: int = 7) -> list[OverviewDay]:
     """Rooms × shifts per day with who booked (operator); reads only the columns it shows."""
+    check_view_day(first_day)
     rooms = rooms_service.list_rooms(db_session=db_session)
     shifts = rooms_service.list_shifts(db_session=db_session, active_only=True)
     dates = [first_day + dt.timedelta(days=i) for i in range(days)]

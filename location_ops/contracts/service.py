@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from location_ops.accounts.models import Role, User
 from location_ops.bookings.models import Booking, BookingStatus
-from location_ops.clock import utcnow
+from location_ops.clock import CONTRACT_YEARS_AHEAD, REPORT_YEARS_AHEAD, check_day, utcnow
 from location_ops.contracts.models import (
     TRANSITIONS, Contract, ContractStatus, HouseRules, HouseRulesAcceptance, Payment, PaymentMethod,
 )
@@ -47,6 +47,9 @@ def create_contract(
     """Make a contract with a worker; an active one must not overlap another live contract."""
     if worker.role != Role.WORKER:
         raise ContractError(_("Contracts are made with workers only."))
+    check_day(starts_on, what=_("A contract's start"), years_ahead=CONTRACT_YEARS_AHEAD, error=ContractError)
+    if ends_on is not None:
+        check_day(ends_on, what=_("A contract's end"), years_ahead=CONTRACT_YEARS_AHEAD, error=ContractError)
     if ends_on is not None and ends_on < starts_on:
         raise ContractError(_("A contract cannot end before it starts."))
     for value in (late_cancel_percent, no_show_percent):
@@ -205,6 +208,7 @@ def record_payment(*, db_session: Session, worker: User, amount_cents: int, meth
         raise ContractError(_("Payments are recorded for workers only."))
     if amount_cents <= 0:
         raise ContractError(_("An amount must be more than zero."))
+    check_day(paid_on, what=_("The payment date"), years_ahead=REPORT_YEARS_AHEAD, error=ContractError)
     try:
         kind = PaymentMethod(method)
     except ValueError:
@@ -270,7 +274,7 @@ def _booking_charges_before(db_session: Session, worker_id: int, day: dt.date) -
 
 def statement(*, db_session: Session, worker_id: int, month: dt.date) -> Statement:
     """Shifts, late cancellations, no-shows and payments of one month, and the balance."""
-    first = month.replace(day=1)
+    first = check_day(month.replace(day=1), what=_("The month"), years_ahead=REPORT_YEARS_AHEAD)
     after = first.replace(day=calendar.monthrange(first.year, first.month)[1]) + dt.timedelta(days=1)
     paid_before = db_session.scalar(select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
         Payment.worker_id == worker_id, Payment.paid_on < first)) or 0

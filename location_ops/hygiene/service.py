@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from location_ops.accounts.models import Role
 from location_ops.bookings.models import Booking, BookingStatus
-from location_ops.clock import LOCAL_TZ
+from location_ops.clock import LOCAL_TZ, REPORT_YEARS_AHEAD, check_day
 from location_ops.config import Settings, get_settings
 from location_ops.hygiene.defaults import DEFAULT_TEMPLATES
 from location_ops.hygiene.models import (
@@ -428,6 +428,7 @@ def rounds_for(*, db_session: Session, room_ids: list[int] | None = None, day: d
     if room_ids is not None:
         query = query.where(HygieneRound.room_id.in_(room_ids))
     if day is not None:
+        check_day(day, what=_("The day"), years_ahead=REPORT_YEARS_AHEAD)
         start, end = _day_bounds(day)
         query = query.where(((HygieneRound.created_at >= start) & (HygieneRound.created_at < end))
                             | ((HygieneRound.completed_at >= start) & (HygieneRound.completed_at < end)))

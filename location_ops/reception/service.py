@@ -22,7 +22,7 @@ from location_ops.alarms import service as alarms_service
 from location_ops.alarms.models import Alarm, Device
 from location_ops.bookings import service as bookings_service
 from location_ops.bookings.models import Booking, BookingStatus
-from location_ops.clock import LOCAL_TZ
+from location_ops.clock import LOCAL_TZ, REPORT_YEARS_AHEAD, check_day
 from location_ops.config import Settings
 from location_ops.events import emit
 from location_ops.hygiene import service as hygiene_service
@@ -488,6 +488,7 @@ def list_entries(*, db_session: Session, day: dt.date | None = None, kind: str |
              .outerjoin(author, author.id == LogEntry.author_id)
              .outerjoin(worker, worker.id == LogEntry.worker_id))
     if day is not None:
+        check_day(day, what=_("The day"), years_ahead=REPORT_YEARS_AHEAD)
         start, end = day_bounds(day)
         query = query.where(LogEntry.at >= start, LogEntry.at < end)
     if kind:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from location_ops.clock import LOCAL_TZ
+from location_ops.clock import local_instant
 from location_ops.config import Settings
 from location_ops.i18n import _
 from location_ops.rooms.models import Room, RoomOutage, ShiftRate, ShiftTemplate
@@ -110,24 +110,38 @@ def room_out_of_service(*, db_session: Session, room_id: int, starts_at: dt.date
 
 @dataclass(frozen=True)
 class ShiftSlot:
-    """One shift on one local date: its template and the true UTC range."""
+    """One shift on one local date: its template and the true UTC range (always longer than zero)."""
 
     shift: ShiftTemplate
     day: dt.date
     starts_at: dt.datetime
     ends_at: dt.datetime
 
+    @property
+    def minutes(self) -> int:
+        """The slot's true length in minutes (differs from the template's on a DST day)."""
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def usual_minutes(self) -> int:
+        """The length the template's wall-clock times give on a day without a DST change."""
+        starts = self.shift.starts.hour * 60 + self.shift.starts.minute
+        ends = self.shift.ends.hour * 60 + self.shift.ends.minute
+        return (ends - starts) % (24 * 60) or 24 * 60
+
 
 def local_range(day: dt.date, starts: dt.time, ends: dt.time) -> tuple[dt.datetime, dt.datetime]:
     """Return the UTC ``[start, end)`` of local times on ``day`` (end after midnight when ≤ start).
 
-    Local wall-clock times are converted through Europe/Amsterdam, so a shift across a
-    daylight-saving change has its true length (one hour more or less).
+    Both ends go through ``local_instant`` and its DST rule, so a slot has its true
+    length: an evening shift 18:00–01:00 is an hour shorter on the spring night and an
+    hour longer on the autumn night; a 02:30–03:30 shift is 03:00–03:30 (30 minutes) on
+    the spring day and 02:30 (summer time)–03:30 (winter time), two hours, on the
+    autumn day, because the clock passes 02:30–03:00 twice. The result can be empty
+    (a shift wholly inside the spring gap): ``slots_on`` does not offer such a slot.
     """
     end_day = day + dt.timedelta(days=1) if ends <= starts else day
-    start = dt.datetime.combine(day, starts, tzinfo=LOCAL_TZ).astimezone(dt.UTC)
-    end = dt.datetime.combine(end_day, ends, tzinfo=LOCAL_TZ).astimezone(dt.UTC)
-    return start, end
+    return local_instant(day, starts), local_instant(end_day, ends)
 
 
 def list_shifts(*, db_session: Session, active_only: bool = False) -> list[ShiftTemplate]:
@@ -145,22 +159,31 @@ def get_shift(*, db_session: Session, name: str) -> ShiftTemplate:
 
 
 def slots_on(*, db_session: Session, day: dt.date, shifts: list[ShiftTemplate] | None = None) -> list[ShiftSlot]:
-    """Return the shifts that run on a local date, with their UTC ranges."""
+    """Return the shifts that run on a local date, with their UTC ranges.
+
+    A shift whose range is empty on that date after the DST rule (one lying wholly in
+    the hour skipped in spring) does not run that day and is not offered.
+    """
     shifts = list_shifts(db_session=db_session, active_only=True) if shifts is None else shifts
     weekday = str(day.isoweekday())
     slots = []
     for shift in shifts:
         if weekday in shift.weekdays:
             start, end = local_range(day, shift.starts, shift.ends)
-            slots.append(ShiftSlot(shift, day, start, end))
+            if end > start:
+                slots.append(ShiftSlot(shift, day, start, end))
     return slots
 
 
 def slot_for(*, db_session: Session, day: dt.date, shift_name: str) -> ShiftSlot:
     shift = get_shift(db_session=db_session, name=shift_name)
+    if str(day.isoweekday()) not in shift.weekdays:
+        raise RoomsError(_("The %(name)s shift does not run on that day.") % {"name": shift.name})
     slots = slots_on(db_session=db_session, day=day, shifts=[shift])
     if not slots:
-        raise RoomsError(_("The %(name)s shift does not run on that day.") % {"name": shift.name})
+        raise RoomsError(_("The %(name)s shift does not run on %(day)s: its hours fall in the hour the clocks "
+                           "skip when summer time starts, so it would last no time at all.")
+                         % {"name": shift.name, "day": day.isoformat()})
     return slots[0]
 
 
