@@ -75,8 +75,10 @@ class Place:
             return db_session.get(Booking, booking_id)
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def now():
+    # Frozen before the app starts: its no-show releaser must not see the real date first and
+    # release a booking the test made for "today".
     clock.freeze(NOW)
     return clock.now()
 
