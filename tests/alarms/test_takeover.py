@@ -73,7 +73,7 @@ def test_second_process_takes_over_ingestion_when_the_first_dies(pg_server, mosq
         publish(mosquitto.url, *[_press(site, device) for device in while_both])
         wait_until(lambda: alarm_count(sessionmaker) == PRESSES, timeout=30, what="the presses while both run")
         # The second process does not ingest, yet its /readyz reports the (other process's) bridge.
-        assert httpx.get(f"http://127.0.0.1:{second_port}/readyz").status_code == 200
+        second_ready_while_both = httpx.get(f"http://127.0.0.1:{second_port}/readyz").status_code
         ingesting_before_kill = [name for name, path in (("first", first_log), ("second", second_log))
                                  if _says_it_ingests(path)]
         first.send_signal(signal.SIGKILL)
@@ -100,3 +100,4 @@ def test_second_process_takes_over_ingestion_when_the_first_dies(pg_server, mosq
                          f"([(press_count, press events)] per alarm): {sorted(doubled.items())[:10]}")
     assert ingesting_before_kill == ["first"], (
         f"while both ran, exactly the first process must hold the ingest lock; these said so: {ingesting_before_kill}")
+    assert second_ready_while_both == 200
