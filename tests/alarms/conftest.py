@@ -65,7 +65,12 @@ def wait_connected(app) -> None:
 
 
 class SSEReader:
-    """Read a live SSE stream in a thread; collect (event, data) and let tests wait for one."""
+    """Read a live SSE stream in a thread; collect (event, data) and let tests wait for one.
+
+    The reader records how the stream went: the HTTP status, and the error or the end of
+    the stream if it stopped before the test closed it. ``wait_for`` raises at once with
+    that error instead of waiting out its timeout and blaming "no matching event".
+    """
 
     def __init__(self, url: str, headers: dict) -> None:
         import threading
@@ -73,17 +78,34 @@ class SSEReader:
         import httpx
 
         self.events: list[tuple[str, dict]] = []
+        #: The response's HTTP status once it came (None before).
+        self.status: int | None = None
+        #: Why the stream stopped before close(): an exception, a non-200 answer, or its end.
+        self.failure: str | None = None
+        self._closing = False
         self._changed = threading.Condition()
         self._client = httpx.Client(timeout=httpx.Timeout(5, read=None))
         self._url, self._headers = url, headers
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
+    def _stopped(self, why: str) -> None:
+        with self._changed:
+            if not self._closing and self.failure is None:
+                self.failure = why
+            self._changed.notify_all()
+
     def _run(self) -> None:
         import json
 
         try:
             with self._client.stream("GET", self._url, headers=self._headers) as response:
+                with self._changed:
+                    self.status = response.status_code
+                if response.status_code != 200:
+                    body = response.read().decode(errors="replace")[:300]
+                    self._stopped(f"the stream answered HTTP {response.status_code}: {body}")
+                    return
                 kind = "message"
                 for line in response.iter_lines():
                     if line.startswith("event:"):
@@ -92,22 +114,30 @@ class SSEReader:
                         with self._changed:
                             self.events.append((kind, json.loads(line[5:])))
                             self._changed.notify_all()
-        except Exception:  # noqa: BLE001 - the stream ends when the test closes it
-            pass
+            self._stopped("the server ended the stream")
+        except Exception as error:  # noqa: BLE001 - recorded for wait_for; quiet after close()
+            self._stopped(f"the stream failed: {error!r}")
 
     def wait_for(self, predicate, timeout: float = 15.0) -> tuple[str, dict]:
+        """The first event matching ``predicate``; raise at once if the stream failed or ended."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
                 for item in self.events:
                     if predicate(*item):
                         return item
+                if self.failure is not None:
+                    raise AssertionError(f"{self.failure} (status {self.status}) before a matching SSE event; "
+                                         f"got {self.events}")
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise AssertionError(f"no matching SSE event; got {self.events}")
+                    raise AssertionError(f"no matching SSE event within {timeout}s (status {self.status}); "
+                                         f"got {self.events}")
                 self._changed.wait(remaining)
 
     def close(self) -> None:
+        with self._changed:
+            self._closing = True
         self._client.close()
 
 

@@ -11,13 +11,22 @@ import sys
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from location_ops.alarms.models import Alarm
+from location_ops.alarms.models import Alarm, AlarmEvent, Device
 from tests.alarms.conftest import LiveApp, SSEReader, alarm_count, publish, wait_until
 from tests.services import MosquittoBroker, free_port
 
-PRESSES = 40
+#: Presses from distinct buttons in the SIGKILL storm (today's ingest stores about 57 a second).
+STORM = 2000
+#: Presses of the one chatty button, and as many from distinct buttons, in the mid-batch storm.
+BATCH_STORM = 1000
+#: How long the restarted app may take to work through the rest (today's: about 35 s for STORM; more
+#: on a loaded machine), and to start.
+RECOVERY_SECONDS = 150
+STARTUP_SECONDS = 45
+#: SIGKILLs per storm: a kill can land just after a commit, before the next message is taken.
+KILL_ROUNDS = 3
 
 
 def _serve(settings, port: int, log_path) -> subprocess.Popen:
@@ -38,37 +47,147 @@ def _ready(port: int) -> bool:
 
 @pytest.fixture
 def sessionmaker(settings):
+    """Sessions that only read, for polling the app's database from the test.
+
+    On SQLite the app's engine starts every transaction with BEGIN IMMEDIATE; a poll that took
+    the write lock would wait for the app's commits and so land just after one, where a kill
+    finds nothing in flight. A plain engine's reads (WAL) never wait for the app.
+    """
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import sessionmaker as plain_sessionmaker
+
     from location_ops.db import make_engine, make_sessionmaker
 
-    engine = make_engine(settings.database_url)
-    yield make_sessionmaker(engine)
+    if settings.database_url.startswith("sqlite"):
+        engine = create_engine(settings.database_url)
+        yield plain_sessionmaker(engine)
+    else:
+        engine = make_engine(settings.database_url)
+        yield make_sessionmaker(engine)
     engine.dispose()
 
 
-def test_sigkill_mid_storm_loses_no_press(settings, sessionmaker, mosquitto, tmp_path):
-    port = free_port()
-    app_process = _serve(settings, port, tmp_path / "app.log")
-    try:
-        wait_until(lambda: _ready(port), timeout=30, what="the app to be ready")
-        site = settings.site
-        presses = [(f"location-ops/{site}/devices/k{i}/event", json.dumps({"event": "press", "seq": 1}), False)
-                   for i in range(PRESSES)]
-        publish(mosquitto.url, *presses[:10])
-        # Kill it as soon as it has started storing: some presses are stored, some in flight, some queued.
-        wait_until(lambda: alarm_count(sessionmaker) >= 1, what="the first alarms")
-        app_process.send_signal(signal.SIGKILL)
-        app_process.wait(timeout=10)
-        stored_before = alarm_count(sessionmaker)
-        publish(mosquitto.url, *presses[10:])  # while the app is dead: the broker queues them for its session
-        app_process = _serve(settings, port, tmp_path / "app.log")
-        wait_until(lambda: alarm_count(sessionmaker) == PRESSES, timeout=30, what="every press's alarm")
-    finally:
-        app_process.kill()
-        app_process.wait(timeout=10)
-    assert stored_before < PRESSES
+def _press(site: str, device: str, seq: int) -> tuple[str, str, bool]:
+    return f"location-ops/{site}/devices/{device}/event", json.dumps({"event": "press", "seq": seq}), False
+
+
+def _alarms_by_device(sessionmaker) -> dict[str, list[tuple[int, int]]]:
+    """device id -> [(alarm's presses, its "press" events)] for every alarm."""
     with sessionmaker() as db_session:
-        devices = {a.device.device_id for a in db_session.scalars(select(Alarm)).unique()}
-    assert devices == {f"k{i}" for i in range(PRESSES)}
+        press_events = dict(db_session.execute(
+            select(AlarmEvent.alarm_id, func.count()).where(AlarmEvent.kind == "press").group_by(AlarmEvent.alarm_id)
+        ).all())
+        rows = db_session.execute(select(Alarm.id, Alarm.press_count, Device.device_id)
+                                  .join(Device, Alarm.device_pk == Device.id)).all()
+    found: dict[str, list[tuple[int, int]]] = {}
+    for alarm_id, press_count, device_id in rows:
+        found.setdefault(device_id, []).append((press_count, press_events.get(alarm_id, 0)))
+    return found
+
+
+def _presses_recorded(press_count: int, press_events: int) -> int:
+    """Presses an alarm accounts for: its counter, or (ingest that stores each press) its first + press events."""
+    return max(press_count, 1 + press_events)
+
+
+def _wait_accounted(accounted, expected: int, at_kills: list[int], sessionmaker) -> None:
+    """Wait (bounded, within pytest's 120 s per test) until ``expected`` presses are accounted for."""
+    try:
+        wait_until(lambda: accounted() >= expected, timeout=RECOVERY_SECONDS, what="every press")
+    except AssertionError:
+        found = _alarms_by_device(sessionmaker)
+        raise AssertionError(f"presses lost: {accounted()} of {expected} accounted for {RECOVERY_SECONDS}s after "
+                             f"the last restart (at the kills: {at_kills}); alarms of {len(found)} buttons; "
+                             f"chatty: {found.get('chatty')}") from None
+
+
+def _wait_ready(process: subprocess.Popen, port: int, log_path, when: str) -> None:
+    try:
+        wait_until(lambda: process.poll() is not None or _ready(port), timeout=STARTUP_SECONDS,
+                   what="the app to be ready")
+        assert process.poll() is None, f"the app exited with {process.returncode}"
+    except AssertionError as error:
+        tail = log_path.read_text(errors="replace").splitlines()[-30:]
+        raise AssertionError(f"{error} ({when}); its log ends:\n" + "\n".join(tail)) from None
+
+
+def _storm_with_kills(settings, sessionmaker, mosquitto, log_path, storm: list, accounted) -> list[int]:
+    """Publish the whole storm to a frozen app, SIGKILL it mid-way (up to KILL_ROUNDS times); wait for every press.
+
+    The app is frozen (SIGSTOP) while the storm is published, so every message is with the broker
+    (or in the app's socket) before the app stores one: a fast batch ingest cannot have worked
+    through it before the first kill, which comes as soon as the first alarm is stored. The
+    restarted app is killed again as soon as it stored more, while the storm is not worked
+    through (a kill can land just after a commit, where nothing is in flight). Returns what was
+    accounted for at each kill.
+    """
+    port = free_port()
+    at_kills: list[int] = []
+    app_process = _serve(settings, port, log_path)
+    try:
+        _wait_ready(app_process, port, log_path, "before the storm")  # subscribed: its session exists
+        before = accounted()
+        app_process.send_signal(signal.SIGSTOP)
+        try:
+            publish(mosquitto.url, *storm)
+        finally:
+            app_process.send_signal(signal.SIGCONT)
+        for kill in range(KILL_ROUNDS):
+            if kill:
+                app_process = _serve(settings, port, log_path)
+            wait_until(lambda: accounted() > before, timeout=STARTUP_SECONDS,  # noqa: B023
+                       what=f"the app to store more of the storm before kill {kill + 1} (at the kills: {at_kills})")
+            app_process.send_signal(signal.SIGKILL)
+            app_process.wait(timeout=10)
+            before = accounted()
+            at_kills.append(before)
+            if kill == 0:
+                # The kill must have caught presses in flight or queued, or this run shows nothing.
+                assert 0 < before < len(storm), (
+                    f"the kill came too late: {before} of the {len(storm)} published presses were already stored, "
+                    "so no press was in flight or queued at the kill; make the storm bigger")
+            if before >= len(storm):
+                break  # worked through after a restart: nothing left to be in flight at another kill
+        app_process = _serve(settings, port, log_path)
+        _wait_accounted(accounted, len(storm), at_kills, sessionmaker)
+    finally:
+        if app_process.poll() is None:
+            app_process.kill()
+            app_process.wait(timeout=10)
+    return at_kills
+
+
+@pytest.mark.timeout(300)  # today's ingest takes 35-60 s per 2 000 presses, and restarts
+def test_sigkill_mid_storm_loses_no_press(settings, sessionmaker, mosquitto, tmp_path):
+    """A storm of presses from distinct buttons; the app SIGKILLed while working through it (several times)."""
+    devices = [f"k{i}" for i in range(STORM)]
+    storm = [_press(settings.site, device, 1) for device in devices]
+    _storm_with_kills(settings, sessionmaker, mosquitto, tmp_path / "app.log", storm, lambda: alarm_count(sessionmaker))
+    found = _alarms_by_device(sessionmaker)
+    assert set(found) == set(devices)
+    # One alarm per button, and its press counted once (a redelivered press is a duplicate by its seq).
+    doubled = {device: alarms for device, alarms in found.items() if alarms != [(1, 0)]}
+    assert not doubled, f"{len(doubled)} buttons have more than one alarm or press, e.g. {list(doubled.items())[:5]}"
+
+
+@pytest.mark.timeout(300)  # today's ingest takes 35-60 s per 2 000 presses, and restarts
+def test_sigkill_mid_batch_loses_nothing(settings, sessionmaker, mosquitto, tmp_path):
+    """One button pressing over and over amid first presses of distinct buttons; SIGKILL while it is worked through."""
+    others = [f"o{i}" for i in range(BATCH_STORM)]
+    storm = []
+    for i, device in enumerate(others):  # interleaved: batches hold repeated and first presses both
+        storm.append(_press(settings.site, "chatty", i + 1))
+        storm.append(_press(settings.site, device, 1))
+
+    def accounted() -> int:
+        return sum(_presses_recorded(*alarm) for alarms in _alarms_by_device(sessionmaker).values() for alarm in alarms)
+
+    _storm_with_kills(settings, sessionmaker, mosquitto, tmp_path / "app.log", storm, accounted)
+    found = _alarms_by_device(sessionmaker)
+    assert set(found) == {"chatty", *others}
+    assert all(alarms == [(1, 0)] for device, alarms in found.items() if device != "chatty"), found
+    assert len(found["chatty"]) == 1, "the chatty button's presses must stay on its one open alarm"
+    assert _presses_recorded(*found["chatty"][0]) >= BATCH_STORM
 
 
 def test_mosquitto_restart_screens_show_outage_and_later_presses_arrive(settings, make_user, rooms):
