@@ -199,8 +199,8 @@ def validation_sentence(error: RequestValidationError) -> str:
     if kind in ("string_too_short", "too_short"):
         return _("The field '%(field)s' is too short.") % {"field": field}
     if kind in ("enum", "literal_error"):
-        return _("The field '%(field)s' is not one of its allowed values (the API document lists them).") % {
-            "field": field}
+        return _("'%(value)s' is not one of the allowed values of the field '%(field)s' (the API document lists "
+                 "them).") % {"field": field, "value": str(first.get("input", ""))[:40]}
     if kind == "string_pattern_mismatch":
         return _("The field '%(field)s' is not written as it should be.") % {"field": field}
     message = first.get("msg", _("invalid value"))

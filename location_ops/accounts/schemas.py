@@ -35,7 +35,8 @@ Language = Literal[tuple(available_languages())]
 
 class UserIn(BaseModel):
     username: str = Field(max_length=64)
-    password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=1024,
+    # The service refuses a short password with its sentence (and the location's own minimum).
+    password: str = Field(max_length=1024, json_schema_extra={"minLength": PASSWORD_MIN_LENGTH},
                           description="At least the location's password_min_length characters (10 by default).")
     role: Role
     language: Language | None = None
