@@ -199,6 +199,13 @@ def validation_sentence(error: RequestValidationError) -> str:
         return _("The field '%(field)s' is required.") % {"field": field}
     if kind in ("string_too_long", "too_long"):
         return _("The field '%(field)s' is too long.") % {"field": field}
+    if kind in ("string_too_short", "too_short"):
+        return _("The field '%(field)s' is too short.") % {"field": field}
+    if kind in ("enum", "literal_error"):
+        return _("'%(value)s' is not one of the allowed values of the field '%(field)s' (the API document lists "
+                 "them).") % {"field": field, "value": str(first.get("input", ""))[:40]}
+    if kind == "string_pattern_mismatch":
+        return _("The field '%(field)s' is not written as it should be.") % {"field": field}
     message = first.get("msg", _("invalid value"))
     if field:
         return _("The field '%(field)s' is not valid: %(reason)s.") % {"field": field, "reason": message}

@@ -31,7 +31,9 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 #: Dates a person means: anything outside is a typing error, not a plan.
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
-Day = Annotated[dt.date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+#: JSON Schema has no date range: the document says the years with a pattern next to ``format: date``.
+DAY_PATTERN = r"^(20[0-9]{2}|2100)-"
+Day = Annotated[dt.date, Field(ge=FIRST_DAY, le=LAST_DAY, json_schema_extra={"pattern": DAY_PATTERN})]
 
 
 def blank_is_none(value: Any) -> Any:

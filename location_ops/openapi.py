@@ -56,7 +56,7 @@ EXTRA_STATUSES: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/alarms"): {400},
     ("POST", "/api/v1/alarms/{alarm_id}/acknowledge"): {400, 409},
     ("POST", "/api/v1/alarms/{alarm_id}/resolve"): {400, 409},
-    ("POST", "/api/v1/devices"): {400},
+    ("POST", "/api/v1/devices"): {400, 404},
     ("POST", "/api/v1/devices/{device_pk}/test-mode"): {400},
     ("POST", "/api/v1/talk-requests"): {400},
 }

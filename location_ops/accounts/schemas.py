@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from location_ops.i18n import available_languages
 
 from location_ops.accounts.models import Role
 
@@ -21,11 +25,21 @@ class TokenOut(BaseModel):
     expires_in: int
 
 
+#: The shortest password the default settings allow (``password_min_length``, checked again by the service).
+PASSWORD_MIN_LENGTH = 10
+
+
+#: A language the app ships a catalog for.
+Language = Literal[tuple(available_languages())]
+
+
 class UserIn(BaseModel):
     username: str = Field(max_length=64)
-    password: str = Field(max_length=1024)
+    # The service refuses a short password with its sentence (and the location's own minimum).
+    password: str = Field(max_length=1024, json_schema_extra={"minLength": PASSWORD_MIN_LENGTH},
+                          description="At least the location's password_min_length characters (10 by default).")
     role: Role
-    language: str | None = Field(default=None, max_length=8)
+    language: Language | None = None
 
 
 class UserOut(BaseModel):

@@ -7,7 +7,7 @@ import json
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,10 +19,12 @@ from location_ops.accounts.models import Role
 from location_ops.alarms import decoders, service
 from location_ops.alarms.models import Alarm, AlarmState, Device, Resolution
 from location_ops.alarms.schemas import (
+    AlarmFilter,
     AlarmAckIn, AlarmRaiseForm, AlarmRaiseIn, AlarmResolveIn, DeviceIn, DeviceOut, TestModeIn,
 )
 from location_ops.clock import utcnow
 from location_ops.db import SessionDep
+from location_ops.forms import Id
 from location_ops import events as events_module
 from location_ops.i18n import _
 from location_ops.rooms.models import Room
@@ -209,14 +211,14 @@ def my_alarms(request: Request, db_session: SessionDep, principal: CurrentPrinci
 
 
 @router.post("/alarms/{alarm_id}/acknowledge", dependencies=[allow(ALARMS)])
-def acknowledge_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, alarm_id: int):
+def acknowledge_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, alarm_id: Annotated[Id, Path()]):
     _acknowledge(request, db_session, principal, alarm_id, "")
     request.state.db_session = db_session
     return _back(request)
 
 
 @router.post("/alarms/{alarm_id}/resolve", dependencies=[allow(ALARMS)])
-def resolve_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, alarm_id: int,
+def resolve_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, alarm_id: Annotated[Id, Path()],
                    resolution: Annotated[str, Form()] = "handled", note: Annotated[str, Form(max_length=500)] = ""):
     _resolve(request, db_session, principal, alarm_id, resolution, note)
     request.state.db_session = db_session
@@ -289,7 +291,7 @@ def _resolve(request, db_session, principal, alarm_id, resolution, note) -> Alar
 
 @api.get("/alarms", dependencies=[allow(ALARM_RAISE)])
 def api_alarms(db_session: SessionDep, principal: CurrentPrincipal,
-               state: Annotated[str | None, Query(max_length=20)] = None) -> list[dict]:
+               state: Annotated[AlarmFilter | None, Query()] = None) -> list[dict]:
     """Alarms, newest first; `state` = raised, acknowledged, resolved or open. A worker sees own raised."""
     try:
         alarms = service.list_alarms(db_session=db_session, role=principal.role, user_id=principal.id, state=state)
@@ -313,7 +315,7 @@ def api_raise(request: Request, db_session: SessionDep, principal: CurrentPrinci
 
 
 @api.get("/alarms/{alarm_id}", dependencies=[allow(ALARM_RAISE)])
-def api_alarm(db_session: SessionDep, principal: CurrentPrincipal, alarm_id: int,
+def api_alarm(db_session: SessionDep, principal: CurrentPrincipal, alarm_id: Annotated[Id, Path()],
               events_offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
               events_limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
     """One alarm; staff get a page of its events (`events_offset`, `events_limit`) and their total."""
@@ -329,14 +331,14 @@ def api_alarm(db_session: SessionDep, principal: CurrentPrincipal, alarm_id: int
 
 
 @api.post("/alarms/{alarm_id}/acknowledge", dependencies=[allow(ALARMS)])
-def api_acknowledge(request: Request, db_session: SessionDep, principal: CurrentPrincipal, alarm_id: int,
+def api_acknowledge(request: Request, db_session: SessionDep, principal: CurrentPrincipal, alarm_id: Annotated[Id, Path()],
                     body: AlarmAckIn | None = None) -> dict:
     alarm = _acknowledge(request, db_session, principal, alarm_id, body.note if body else "")
     return service.alarm_view(alarm)
 
 
 @api.post("/alarms/{alarm_id}/resolve", dependencies=[allow(ALARMS)])
-def api_resolve(request: Request, db_session: SessionDep, principal: CurrentPrincipal, alarm_id: int,
+def api_resolve(request: Request, db_session: SessionDep, principal: CurrentPrincipal, alarm_id: Annotated[Id, Path()],
                 body: AlarmResolveIn) -> dict:
     alarm = _resolve(request, db_session, principal, alarm_id, body.resolution, body.note)
     return service.alarm_view(alarm)
@@ -379,7 +381,7 @@ def api_register_device(db_session: SessionDep, body: DeviceIn, request: Request
 
 
 @api.post("/devices/{device_pk}/test-mode", dependencies=[allow(DEVICES)])
-def api_test_mode(db_session: SessionDep, device_pk: int, body: TestModeIn) -> DeviceOut:
+def api_test_mode(db_session: SessionDep, device_pk: Annotated[Id, Path()], body: TestModeIn) -> DeviceOut:
     """Put a device in test mode for N minutes (0 ends it)."""
     device = _device_or_404(db_session, device_pk)
     service.set_test_mode(db_session=db_session, device=device, minutes=body.minutes, now=utcnow())
@@ -422,7 +424,7 @@ def devices_register(request: Request, db_session: SessionDep, family: Annotated
 
 
 @router.post("/devices/{device_pk}/test-mode", dependencies=[allow(DEVICES)])
-def devices_test_mode(db_session: SessionDep, device_pk: int, minutes: Annotated[int, Form(ge=0, le=240)] = 15):
+def devices_test_mode(db_session: SessionDep, device_pk: Annotated[Id, Path()], minutes: Annotated[int, Form(ge=0, le=240)] = 15):
     device = _device_or_404(db_session, device_pk)
     service.set_test_mode(db_session=db_session, device=device, minutes=minutes, now=utcnow())
     db_session.commit()
@@ -430,7 +432,7 @@ def devices_test_mode(db_session: SessionDep, device_pk: int, minutes: Annotated
 
 
 @router.post("/devices/{device_pk}/simulate", dependencies=[allow(DEVICES)])
-async def devices_simulate(request: Request, db_session: SessionDep, device_pk: int):
+async def devices_simulate(request: Request, db_session: SessionDep, device_pk: Annotated[Id, Path()]):
     """Demo and trials: publish a press as this device would, over MQTT."""
     if not request.app.state.settings.device_simulator:
         raise HTTPException(404, _("This page does not exist."))

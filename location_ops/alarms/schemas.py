@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, WrapValidator
+
+from location_ops.alarms import decoders
+from location_ops.alarms.models import AlarmState, Resolution
 
 #: A room id as the database can hold it.
 RoomId = Annotated[int, Field(ge=1, le=2**31 - 1)]
@@ -26,6 +29,17 @@ AlarmRoom = Annotated[RoomId | None, WrapValidator(_room_or_none), WithJsonSchem
                    "without a room.", "title": "Room Id"})]
 
 
+#: The ``state`` filter of GET /alarms: a state, or ``open`` for every alarm not yet resolved.
+AlarmFilter = Literal[(*(state.value for state in AlarmState), "open")]
+
+#: A device family this app decodes.
+Family = Literal[tuple(decoders.FAMILIES)]
+
+#: A device id as it appears in an MQTT topic: no topic separators or wildcards, no control
+#: characters, and not only spaces (it is stored stripped).
+DEVICE_ID_PATTERN = r"^[^/+#\x00-\x1f\x7f-\x9f]*[^/+#\s\x00-\x1f\x7f-\x9f][^/+#\x00-\x1f\x7f-\x9f]*$"
+
+
 class AlarmRaiseIn(BaseModel):
     model_config = ConfigDict(strict=True)
 
@@ -44,18 +58,20 @@ class AlarmAckIn(BaseModel):
 
 
 class AlarmResolveIn(BaseModel):
-    resolution: str = Field(description="handled, false_alarm or test")
+    resolution: Resolution = Field(description="handled, false_alarm or test")
     note: str = Field(default="", max_length=500)
 
 
 class DeviceIn(BaseModel):
-    family: str = Field(max_length=32)
-    device_id: str = Field(max_length=128)
-    room_id: int | None = None
+    family: Family
+    device_id: str = Field(min_length=1, max_length=128, pattern=DEVICE_ID_PATTERN)
+    room_id: RoomId | None = None
     label: str = Field(default="", max_length=64)
 
 
 class TestModeIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+
     minutes: int = Field(ge=0, le=240)
 
 

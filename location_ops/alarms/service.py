@@ -92,7 +92,7 @@ def register_device(*, db_session: Session, family: str, device_id: str, room_id
     if not device_id or len(device_id) > 128 or "/" in device_id or "+" in device_id or "#" in device_id:
         raise AlarmError(_("The device id must be 1 to 128 characters without '/', '+' or '#'."), 422)
     if room_id is not None and db_session.get(Room, room_id) is None:
-        raise AlarmError(_("This room does not exist."), 422)
+        raise AlarmError(_("This room does not exist."), 404)
     device = get_device(db_session=db_session, family=family, device_id=device_id)
     if device is None:
         device = Device(family=family, device_id=device_id, created_at=now, recent_counters="")

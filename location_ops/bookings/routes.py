@@ -145,7 +145,7 @@ def bookings_page(request: Request, db_session: SessionDep, principal: CurrentPr
 
 
 @router.get("/bookings/{booking_id}/cancel", dependencies=[allow(BOOKINGS)])
-def cancel_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal, booking_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
+def cancel_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal, booking_id: Annotated[Id, Path()]):
     _worker_only(principal)
     try:
         booking = service.get_own(db_session=db_session, worker_id=principal.id, booking_id=booking_id)
@@ -157,7 +157,7 @@ def cancel_page(request: Request, db_session: SessionDep, principal: CurrentPrin
 
 
 @router.post("/bookings/{booking_id}/cancel", dependencies=[allow(BOOKINGS)])
-def cancel_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, booking_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
+def cancel_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, booking_id: Annotated[Id, Path()]):
     _worker_only(principal)
     try:
         booking = service.cancel(db_session=db_session, settings=request.app.state.settings,
@@ -258,7 +258,7 @@ def api_book(request: Request, db_session: SessionDep, principal: CurrentPrincip
 
 
 @api.get("/bookings/{booking_id}", response_model=BookingOut, dependencies=[allow(BOOKINGS)])
-def api_booking(db_session: SessionDep, principal: CurrentPrincipal, booking_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Booking:
+def api_booking(db_session: SessionDep, principal: CurrentPrincipal, booking_id: Annotated[Id, Path()]) -> Booking:
     """One of your own bookings."""
     _worker_only(principal)
     try:
@@ -268,7 +268,7 @@ def api_booking(db_session: SessionDep, principal: CurrentPrincipal, booking_id:
 
 
 @api.post("/bookings/{booking_id}/cancel", response_model=BookingOut, dependencies=[allow(BOOKINGS)])
-def api_cancel(request: Request, db_session: SessionDep, principal: CurrentPrincipal, booking_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Booking:
+def api_cancel(request: Request, db_session: SessionDep, principal: CurrentPrincipal, booking_id: Annotated[Id, Path()]) -> Booking:
     """Cancel one of your own bookings (free until the deadline; later the contract's charge)."""
     _worker_only(principal)
     try:

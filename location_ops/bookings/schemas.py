@@ -72,7 +72,7 @@ class BookingIn(BaseModel):
 
     room_id: int = Field(ge=1, le=MAX_ID)
     date: Day = Field(strict=False, description="Local date YYYY-MM-DD (Europe/Amsterdam)")
-    shift: str = Field(max_length=32, description="Shift name, e.g. day or evening; 'hourly' with start and hours")
+    shift: str = Field(min_length=1, max_length=32, description="Shift name, e.g. day or evening; 'hourly' with start and hours")
     start: dt.time | None = Field(default=None, strict=False, description="HH:MM, for hourly rental")
     hours: int | None = Field(default=None, ge=1, le=24, description="for hourly rental")
 

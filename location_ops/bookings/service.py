@@ -146,6 +146,7 @@ def book(*, db_session: Session, settings: Settings, worker: User, room_id: int,
          now: dt.datetime | None = None) -> Booking:
     """Book a room for a shift on a local date, for a worker with an active contract."""
     now = now or utcnow()
+    _check_worker(db_session, worker, day)  # who may book comes before what: a 403 says nothing of the rest
     _check_bookable_day(settings, day, now)
     room = _room(db_session, room_id)
     try:
@@ -154,7 +155,6 @@ def book(*, db_session: Session, settings: Settings, worker: User, room_id: int,
         raise BookingError(str(exc)) from None
     if slot.starts_at <= now:
         raise BookingError(_("That shift has already started."))
-    _check_worker(db_session, worker, day)
     outage = rooms_service.room_out_of_service(db_session=db_session, room_id=room.id, starts_at=slot.starts_at,
                                                ends_at=slot.ends_at)
     if outage is not None:
@@ -170,6 +170,7 @@ def book_hours(*, db_session: Session, settings: Settings, worker: User, room_id
                start: dt.time, hours: int, now: dt.datetime | None = None) -> Booking:
     """Rent a room by the hour (when the setting is on), at least ``hourly_min_hours``."""
     now = now or utcnow()
+    _check_worker(db_session, worker, day)
     if not settings.hourly_rental:
         raise BookingError(_("Rooms are rented per shift only."))
     if hours < settings.hourly_min_hours or hours > 24:
@@ -180,7 +181,6 @@ def book_hours(*, db_session: Session, settings: Settings, worker: User, room_id
     ends_at = starts_at + dt.timedelta(hours=hours)
     if starts_at <= now:
         raise BookingError(_("That time has already started."))
-    _check_worker(db_session, worker, day)
     if rooms_service.room_out_of_service(db_session=db_session, room_id=room.id, starts_at=starts_at,
                                          ends_at=ends_at) is not None:
         raise BookingConflict(_("Room %(n)d is out of service then.") % {"n": room.number})

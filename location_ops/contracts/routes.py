@@ -17,7 +17,7 @@ from location_ops.clock import local_today
 from location_ops.contracts import service
 from location_ops.contracts.models import Contract, ContractStatus, PaymentMethod
 from location_ops.db import SessionDep
-from location_ops.forms import MAX_ID, Cents, Day, OptionalDay, form_page
+from location_ops.forms import MAX_ID, Cents, Day, Id, OptionalDay, form_page
 from location_ops.i18n import _, lazy
 from location_ops.web import render
 
@@ -165,7 +165,7 @@ def contracts_create(request: Request, db_session: SessionDep, principal: Curren
 
 
 @router.post("/admin/contracts/{contract_id}/status", dependencies=[allow(ADMIN)])
-def contracts_status(request: Request, db_session: SessionDep, principal: CurrentPrincipal, contract_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+def contracts_status(request: Request, db_session: SessionDep, principal: CurrentPrincipal, contract_id: Annotated[Id, Path()],
                      status: Annotated[str, Form(max_length=16)] = ""):
     try:
         contract = service.get_contract(db_session=db_session, contract_id=contract_id)

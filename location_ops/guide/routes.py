@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse
 
 from location_ops import i18n, nav
@@ -12,6 +12,7 @@ from location_ops.access import GUIDE, GUIDE_EDIT
 from location_ops.accounts.deps import CurrentPrincipal, allow
 from location_ops.accounts.models import Role
 from location_ops.db import SessionDep
+from location_ops.forms import Id
 from location_ops.guide import service
 from location_ops.guide.models import HelpService
 from location_ops.guide.schemas import GuideOut, HelpServiceOut, ReferralOut
@@ -67,7 +68,7 @@ def guide_new(request: Request):
 
 
 @router.get("/guide/{service_id}/edit", dependencies=[allow(GUIDE_EDIT)])
-def guide_edit(request: Request, db_session: SessionDep, service_id: int):
+def guide_edit(request: Request, db_session: SessionDep, service_id: Annotated[Id, Path()]):
     try:
         entry = service.get(db_session=db_session, service_id=service_id)
     except service.GuideError as exc:
@@ -113,7 +114,7 @@ def guide_create(request: Request, db_session: SessionDep, principal: CurrentPri
 
 
 @router.post("/guide/{service_id}", dependencies=[allow(GUIDE_EDIT)])
-def guide_update(request: Request, db_session: SessionDep, principal: CurrentPrincipal, service_id: int,
+def guide_update(request: Request, db_session: SessionDep, principal: CurrentPrincipal, service_id: Annotated[Id, Path()],
                  name: FormText = "", categories: FormList = [], languages: FormList = [],  # noqa: B006
                  anonymous: FormText = "", description_nl: FormText = "", description_en: FormText = "",
                  phone: FormText = "", email: FormText = "", website: FormText = "", address: FormText = "",
@@ -124,7 +125,7 @@ def guide_update(request: Request, db_session: SessionDep, principal: CurrentPri
 
 
 @router.post("/guide/{service_id}/delete", dependencies=[allow(GUIDE_EDIT)])
-def guide_delete(db_session: SessionDep, principal: CurrentPrincipal, service_id: int):
+def guide_delete(db_session: SessionDep, principal: CurrentPrincipal, service_id: Annotated[Id, Path()]):
     try:
         service.remove(db_session=db_session, actor_id=principal.id, service_id=service_id)
     except service.GuideError as exc:
@@ -133,14 +134,18 @@ def guide_delete(db_session: SessionDep, principal: CurrentPrincipal, service_id
     return RedirectResponse("/guide", status_code=303)
 
 
+#: A category of help services (GET /guide?category=).
+Category = Literal[tuple(service.CATEGORIES)]
+
+
 @api.get("/guide", response_model=GuideOut, dependencies=[allow(GUIDE)],
          responses={422: {"description": "Unknown category"}})
 def api_guide(db_session: SessionDep, q: Annotated[str, Query(max_length=200)] = "",
-              category: Annotated[str, Query(max_length=40)] = "", language: Annotated[str, Query(max_length=8)] = "",
+              category: Annotated[Category | None, Query()] = None, language: Annotated[str, Query(max_length=8)] = "",
               anonymous: Annotated[bool | None, Query()] = None) -> GuideOut:
     """The wegwijzer: help services (search text, category, language, anonymous contact) and referral advice."""
     try:
-        found = service.search(db_session=db_session, text=q, category=category, language=language,
+        found = service.search(db_session=db_session, text=q, category=category or "", language=language,
                                anonymous=anonymous or None)
     except service.GuideError as exc:
         raise HTTPException(exc.status, str(exc)) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
 
@@ -18,7 +18,7 @@ from location_ops.events import emit
 from location_ops.hygiene import service
 from location_ops.hygiene.models import HygieneRound, ItemResult, RoundKind
 from location_ops.hygiene.schemas import RoundDetailOut, RoundOut
-from location_ops.forms import Id, OptionalDay, OptionalId, form_page
+from location_ops.forms import Day, Id, OptionalDay, OptionalId, form_page
 from location_ops.i18n import _, lazy
 from location_ops.rooms.models import Room
 from location_ops.web import is_htmx, render
@@ -76,7 +76,7 @@ def hygiene_page(request: Request, db_session: SessionDep, principal: CurrentPri
 
 
 @router.post("/hygiene/rooms/{room_id}/rounds", dependencies=[allow(HYGIENE)])
-def round_start(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: int,
+def round_start(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: Annotated[Id, Path()],
                 kind: Annotated[str, Form(max_length=16)] = ""):
     try:
         hygiene_round = service.start_round(db_session=db_session, room_id=room_id, kind=kind,
@@ -112,15 +112,15 @@ def _round_context(db_session, hygiene_round: HygieneRound, **extra) -> dict:
 
 
 @router.get("/hygiene/rooms/{room_id}/rounds/{round_id}", dependencies=[allow(HYGIENE)])
-def round_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: int, round_id: int,
+def round_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: Annotated[Id, Path()], round_id: Annotated[Id, Path()],
                problem: Annotated[OptionalId, Query(title=lazy("Item"))] = None):
     hygiene_round = _load(request, db_session, principal, room_id, round_id)
     return render(request, "hygiene/round.html", _round_context(db_session, hygiene_round, problem_item=problem))
 
 
 @router.get("/hygiene/rooms/{room_id}/rounds/{round_id}/items/{item_id}/problem", dependencies=[allow(HYGIENE)])
-def round_item_problem(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: int,
-                       round_id: int, item_id: int):
+def round_item_problem(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: Annotated[Id, Path()],
+                       round_id: Annotated[Id, Path()], item_id: Annotated[Id, Path()]):
     """The item with its problem form open (note, out of service): the htmx swap of "Not in order"."""
     hygiene_round = _load(request, db_session, principal, room_id, round_id)
     item = next((item for item in hygiene_round.template.items if item.id == item_id), None)
@@ -134,8 +134,8 @@ def round_item_problem(request: Request, db_session: SessionDep, principal: Curr
 
 
 @router.post("/hygiene/rooms/{room_id}/rounds/{round_id}/items/{item_id}", dependencies=[allow(HYGIENE)])
-def round_item(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: int, round_id: int,
-               item_id: int, result: Annotated[str, Form(max_length=16)] = "",
+def round_item(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: Annotated[Id, Path()], round_id: Annotated[Id, Path()],
+               item_id: Annotated[Id, Path()], result: Annotated[str, Form(max_length=16)] = "",
                note: Annotated[str, Form(max_length=2000)] = "", low_stock: Annotated[str, Form(max_length=5)] = "",
                out_of_service: Annotated[str, Form(max_length=5)] = ""):
     hygiene_round = _load(request, db_session, principal, room_id, round_id)
@@ -163,7 +163,7 @@ def round_item(request: Request, db_session: SessionDep, principal: CurrentPrinc
 
 
 @router.post("/hygiene/rooms/{room_id}/rounds/{round_id}/pause", dependencies=[allow(HYGIENE)])
-def round_pause(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: int, round_id: int):
+def round_pause(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: Annotated[Id, Path()], round_id: Annotated[Id, Path()]):
     hygiene_round = _load(request, db_session, principal, room_id, round_id)
     try:
         service.pause_round(db_session=db_session, hygiene_round=hygiene_round, now=utcnow())
@@ -175,7 +175,7 @@ def round_pause(request: Request, db_session: SessionDep, principal: CurrentPrin
 
 
 @router.post("/hygiene/rooms/{room_id}/rounds/{round_id}/resume", dependencies=[allow(HYGIENE)])
-def round_resume(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: int, round_id: int):
+def round_resume(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: Annotated[Id, Path()], round_id: Annotated[Id, Path()]):
     hygiene_round = _load(request, db_session, principal, room_id, round_id)
     try:
         service.resume_round(db_session=db_session, hygiene_round=hygiene_round, now=utcnow())
@@ -187,8 +187,8 @@ def round_resume(request: Request, db_session: SessionDep, principal: CurrentPri
 
 
 @router.post("/hygiene/rooms/{room_id}/rounds/{round_id}/complete", dependencies=[allow(HYGIENE)])
-def round_complete(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: int,
-                   round_id: int):
+def round_complete(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: Annotated[Id, Path()],
+                   round_id: Annotated[Id, Path()]):
     hygiene_round = _load(request, db_session, principal, room_id, round_id)
     try:
         service.complete_round(db_session=db_session, hygiene_round=hygiene_round, actor=_actor(principal),
@@ -215,7 +215,7 @@ def _publish(db_session, hygiene_round: HygieneRound) -> None:
 
 
 @router.get("/hygiene/rooms/{room_id}/history", dependencies=[allow(HYGIENE_STAFF)])
-def room_history(request: Request, db_session: SessionDep, room_id: int,
+def room_history(request: Request, db_session: SessionDep, room_id: Annotated[Id, Path()],
                  date: Annotated[OptionalDay, Query(title=lazy("Day"))] = None):
     room = db_session.get(Room, room_id)
     if room is None:
@@ -229,7 +229,7 @@ def room_history(request: Request, db_session: SessionDep, room_id: int,
 
 
 @router.post("/hygiene/rooms/{room_id}/back-in-service", dependencies=[allow(HYGIENE_STAFF)])
-def room_back_in_service(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: int):
+def room_back_in_service(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: Annotated[Id, Path()]):
     try:
         service.clear_hold(db_session=db_session, room_id=room_id, by_user_id=principal.id, now=utcnow())
     except service.HygieneError as exc:
@@ -366,7 +366,7 @@ def _round_out(db_session, hygiene_round: HygieneRound, detail: bool = False) ->
 @api.get("/hygiene/rounds", response_model=list[RoundOut], dependencies=[allow(HYGIENE)],
          responses={400: {"description": "Bad date"}, 404: {"description": "No such room"}})
 def api_rounds(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
-               room_id: Annotated[Id | None, Query()] = None, date: Annotated[OptionalDay, Query()] = None):
+               room_id: Annotated[Id | None, Query()] = None, date: Annotated[Day | None, Query()] = None):
     """List hygiene rounds, newest first, of a room and/or a local day (YYYY-MM-DD)."""
     settings = request.app.state.settings
     actor = _actor(principal)
@@ -392,7 +392,7 @@ def api_rounds(request: Request, db_session: SessionDep, principal: CurrentPrinc
 
 @api.get("/hygiene/rounds/{round_id}", response_model=RoundDetailOut, dependencies=[allow(HYGIENE)],
          responses={404: {"description": "No such round"}})
-def api_round(request: Request, db_session: SessionDep, principal: CurrentPrincipal, round_id: int):
+def api_round(request: Request, db_session: SessionDep, principal: CurrentPrincipal, round_id: Annotated[Id, Path()]):
     """One round with its answers."""
     hygiene_round = db_session.get(HygieneRound, round_id)
     if hygiene_round is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse
 
 from location_ops import nav
@@ -86,7 +86,7 @@ def _after_action(request: Request, db_session, principal: Principal, message: s
 
 
 @router.get("/reception/bookings/{booking_id}/check-in", dependencies=[allow(RECEPTION_WRITE)])
-def check_in_sheet(request: Request, db_session: SessionDep, booking_id: int):
+def check_in_sheet(request: Request, db_session: SessionDep, booking_id: Annotated[Id, Path()]):
     """The confirm step (the second tap): who, which room, early or late, the hygiene warning."""
     try:
         preview = service.check_in_preview(db_session=db_session, settings=_settings(request),
@@ -99,7 +99,7 @@ def check_in_sheet(request: Request, db_session: SessionDep, booking_id: int):
 
 
 @router.post("/reception/bookings/{booking_id}/check-in", dependencies=[allow(RECEPTION_WRITE)])
-def check_in_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, booking_id: int):
+def check_in_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, booking_id: Annotated[Id, Path()]):
     try:
         arrival = service.check_in(db_session=db_session, settings=_settings(request), booking_id=booking_id,
                                    host_id=principal.id, now=utcnow())
@@ -112,7 +112,7 @@ def check_in_submit(request: Request, db_session: SessionDep, principal: Current
 
 
 @router.get("/reception/bookings/{booking_id}/check-out", dependencies=[allow(RECEPTION_WRITE)])
-def check_out_sheet(request: Request, db_session: SessionDep, booking_id: int):
+def check_out_sheet(request: Request, db_session: SessionDep, booking_id: Annotated[Id, Path()]):
     try:
         preview = service.check_out_preview(db_session=db_session, settings=_settings(request),
                                             booking_id=booking_id, now=utcnow())
@@ -125,7 +125,7 @@ def check_out_sheet(request: Request, db_session: SessionDep, booking_id: int):
 
 
 @router.post("/reception/bookings/{booking_id}/check-out", dependencies=[allow(RECEPTION_WRITE)])
-def check_out_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, booking_id: int):
+def check_out_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, booking_id: Annotated[Id, Path()]):
     try:
         departure = service.check_out(db_session=db_session, settings=_settings(request), booking_id=booking_id,
                                       host_id=principal.id, now=utcnow())
@@ -139,7 +139,7 @@ def check_out_submit(request: Request, db_session: SessionDep, principal: Curren
 
 
 @router.get("/reception/rooms/{room_id}/give", dependencies=[allow(RECEPTION_WRITE)])
-def give_sheet(request: Request, db_session: SessionDep, room_id: int):
+def give_sheet(request: Request, db_session: SessionDep, room_id: Annotated[Id, Path()]):
     """Give a free room to a worker without a booking."""
     try:
         room = rooms_service.get_room(db_session=db_session, room_id=room_id)
@@ -152,7 +152,7 @@ def give_sheet(request: Request, db_session: SessionDep, room_id: int):
 
 
 @router.post("/reception/rooms/{room_id}/give", dependencies=[allow(RECEPTION_WRITE)])
-def give_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: int,
+def give_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: Annotated[Id, Path()],
                 pseudonym: Annotated[str, Form(max_length=64)] = ""):
     try:
         arrival = service.walk_in(db_session=db_session, settings=_settings(request), pseudonym=pseudonym,
@@ -215,7 +215,7 @@ def log_submit(request: Request, db_session: SessionDep, principal: CurrentPrinc
 
 
 @router.get("/reception/log/{entry_id}/correct", dependencies=[allow(RECEPTION_WRITE)])
-def correct_page(request: Request, db_session: SessionDep, entry_id: int):
+def correct_page(request: Request, db_session: SessionDep, entry_id: Annotated[Id, Path()]):
     try:
         view = service.get_entry(db_session=db_session, entry_id=entry_id)
     except service.ReceptionError as error:
@@ -267,7 +267,7 @@ def shift_end(request: Request, db_session: SessionDep, principal: CurrentPrinci
 
 @api.get("/log", response_model=list[LogEntryOut], dependencies=[allow(RECEPTION_READ)])
 def api_log(db_session: SessionDep, day: Annotated[Day | None, Query()] = None,
-            kind: Annotated[str | None, Query(max_length=16)] = None,
+            kind: Annotated[EntryKind | None, Query()] = None,
             room_id: Annotated[Id | None, Query()] = None,
             limit: Annotated[int, Query(ge=1, le=1000)] = 200):
     """Reception log entries, newest first; filter by local `day` (YYYY-MM-DD), `kind` and `room_id`."""
@@ -292,7 +292,7 @@ def api_log_add(request: Request, db_session: SessionDep, principal: CurrentPrin
 
 
 @api.get("/log/{entry_id}", response_model=LogEntryOut, dependencies=[allow(RECEPTION_READ)])
-def api_log_entry(db_session: SessionDep, entry_id: int):
+def api_log_entry(db_session: SessionDep, entry_id: Annotated[Id, Path()]):
     try:
         view = service.get_entry(db_session=db_session, entry_id=entry_id)
     except service.ReceptionError as error:

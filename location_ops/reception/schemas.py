@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from location_ops.forms import Id, OptionalId
 from location_ops.i18n import lazy
+from location_ops.reception.models import EntryKind
 
 
 class LogEntryForm(BaseModel):
@@ -20,7 +21,7 @@ class LogEntryForm(BaseModel):
 class LogEntryIn(BaseModel):
     model_config = ConfigDict(strict=True)
 
-    kind: str = Field(max_length=16, description="visitor_in, visitor_out, incident, note or delivery "
+    kind: EntryKind = Field(strict=False, description="visitor_in, visitor_out, incident, note or delivery "
                       "(a correction: the kind of the entry it corrects)")
     room_id: Id | None = Field(default=None, description="The room; required for visitor entries.")
     text: str = Field(default="", max_length=2000, description="Free text; must be empty for visitor entries.")

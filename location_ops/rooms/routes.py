@@ -15,7 +15,7 @@ from location_ops.accounts.models import Role
 from location_ops.bookings.schemas import RoomDetailOut, RoomIn, RoomOut
 from location_ops.clock import LOCAL_TZ, utcnow
 from location_ops.db import SessionDep
-from location_ops.forms import MAX_ID, Cents, OptionalCents, form_page
+from location_ops.forms import MAX_ID, Cents, Id, OptionalCents, form_page
 from location_ops.hygiene import service as hygiene_service
 from location_ops.i18n import _, lazy
 from location_ops.rooms import service
@@ -87,13 +87,13 @@ def _room(db_session, room_id: int) -> Room:
 
 
 @router.post("/admin/rooms/{room_id}/active", dependencies=[allow(ADMIN), form_page("/admin/rooms")])
-def rooms_toggle(db_session: SessionDep, room_id: Annotated[int, Path(ge=1, le=MAX_ID)], active: Annotated[str, Form(max_length=5)] = ""):
+def rooms_toggle(db_session: SessionDep, room_id: Annotated[Id, Path()], active: Annotated[str, Form(max_length=5)] = ""):
     service.set_room_active(db_session=db_session, room=_room(db_session, room_id), active=active == "1")
     return _done(db_session)
 
 
 @router.post("/admin/rooms/{room_id}/outages", dependencies=[allow(ADMIN), form_page("/admin/rooms")])
-def outage_create(request: Request, db_session: SessionDep, room_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+def outage_create(request: Request, db_session: SessionDep, room_id: Annotated[Id, Path()],
                   starts: Annotated[dt.datetime, Form(title=lazy("From"))],
                   ends: Annotated[dt.datetime, Form(title=lazy("Until"))],
                   reason: Annotated[str, Form(max_length=200, title=lazy("Reason"))] = ""):
@@ -108,7 +108,7 @@ def outage_create(request: Request, db_session: SessionDep, room_id: Annotated[i
 
 
 @router.post("/admin/outages/{outage_id}/delete", dependencies=[allow(ADMIN), form_page("/admin/rooms")])
-def outage_delete(db_session: SessionDep, outage_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
+def outage_delete(db_session: SessionDep, outage_id: Annotated[Id, Path()]):
     try:
         service.remove_outage(db_session=db_session, outage_id=outage_id)
     except service.NotFound as exc:
@@ -132,7 +132,7 @@ def shift_create(request: Request, db_session: SessionDep,
 
 
 @router.post("/admin/shifts/{shift_id}", dependencies=[allow(ADMIN), form_page("/admin/rooms")])
-def shift_update(request: Request, db_session: SessionDep, shift_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+def shift_update(request: Request, db_session: SessionDep, shift_id: Annotated[Id, Path()],
                  starts: Annotated[dt.time, Form(title=lazy("Start"))], ends: Annotated[dt.time, Form(title=lazy("End"))],
                  price: Annotated[Cents, Form(title=lazy("Price (€)"))],
                  weekdays: Annotated[list[Weekday] | None, Form(title=lazy("Weekdays"))] = None,
@@ -152,7 +152,7 @@ def shift_update(request: Request, db_session: SessionDep, shift_id: Annotated[i
 
 
 @router.post("/admin/shifts/{shift_id}/rates", dependencies=[allow(ADMIN), form_page("/admin/rooms")])
-def shift_rate(request: Request, db_session: SessionDep, shift_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+def shift_rate(request: Request, db_session: SessionDep, shift_id: Annotated[Id, Path()],
                room_id: Annotated[int, Form(ge=1, le=MAX_ID, title=lazy("Room"))],
                price: Annotated[OptionalCents, Form(title=lazy("Price (€), empty for the shift's price"))] = None):
     from location_ops.rooms.models import ShiftTemplate
@@ -180,7 +180,7 @@ def api_rooms(db_session: SessionDep) -> list[Room]:
 
 @api.get("/rooms/{room_id}", response_model=RoomDetailOut, dependencies=[allow(ROOM_AVAILABILITY)],
          responses={404: {"description": "No such room"}})
-def api_room(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: int) -> RoomDetailOut:
+def api_room(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: Annotated[Id, Path()]) -> RoomDetailOut:
     """One room; staff also get its hygiene state."""
     try:
         room = service.get_room(db_session=db_session, room_id=room_id)
@@ -194,12 +194,15 @@ def api_room(request: Request, db_session: SessionDep, principal: CurrentPrincip
 
 
 @api.post("/rooms", response_model=RoomOut, status_code=201, dependencies=[allow(ADMIN)],
-          responses={400: {"description": "Too many rooms or number taken"}})
+          responses={400: {"description": "A rule was broken"},
+                     409: {"description": "The number is taken, or the location has its most rooms"}})
 def api_create_room(request: Request, db_session: SessionDep, body: RoomIn) -> Room:
     """Add a room (operators; at most max_rooms)."""
     try:
         room = service.create_room(db_session=db_session, settings=request.app.state.settings, number=body.number,
                                    name=body.name)
+    except service.RoomsConflict as exc:
+        raise HTTPException(409, str(exc)) from None
     except service.RoomsError as exc:
         raise HTTPException(400, str(exc)) from None
     db_session.commit()

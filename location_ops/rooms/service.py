@@ -22,6 +22,10 @@ class RoomsError(ValueError):
     """A rule about rooms or shifts was broken; the message is a sentence for people."""
 
 
+class RoomsConflict(RoomsError):
+    """Refused by what exists already: the room number is taken, or the location has its most rooms."""
+
+
 class NotFound(LookupError):
     """The room or shift does not exist."""
 
@@ -47,7 +51,7 @@ def create_room(*, db_session: Session, settings: Settings, number: int, name: s
     """Add a room, refusing more than ``max_rooms`` or a number already in use."""
     count = db_session.scalar(select(func.count(Room.id)))
     if count >= settings.max_rooms:
-        raise RoomsError(_("This location already has %(n)d rooms, the most allowed (setting max_rooms).")
+        raise RoomsConflict(_("This location already has %(n)d rooms, the most allowed (setting max_rooms).")
                          % {"n": settings.max_rooms})
     if number < 1 or number > 999:
         raise RoomsError(_("A room number is a whole number from 1 to 999."))
@@ -58,7 +62,7 @@ def create_room(*, db_session: Session, settings: Settings, number: int, name: s
         with db_session.begin_nested():
             db_session.flush()
     except IntegrityError:
-        raise RoomsError(_("Room number %(n)d exists already.") % {"n": number}) from None
+        raise RoomsConflict(_("Room number %(n)d exists already.") % {"n": number}) from None
     return room
 
 

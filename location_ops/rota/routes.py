@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from location_ops import nav
@@ -14,6 +14,7 @@ from location_ops.accounts.deps import CurrentPrincipal, allow
 from location_ops.accounts.models import Role, User
 from location_ops.clock import local_today, utcnow
 from location_ops.db import SessionDep
+from location_ops.forms import Id
 from location_ops.i18n import _, lazy
 from location_ops.rota import service
 from location_ops.rota.models import TalkRequest
@@ -36,7 +37,7 @@ def _fail(exc: service.RotaError, *, api_call: bool = False) -> HTTPException:
 
 
 def _monday(week: str | None, *, api_call: bool) -> dt.date:
-    if not week:
+    if week is None or (not week and not api_call):
         return service.monday_of(local_today())
     try:
         return service.parse_week(week)
@@ -173,7 +174,7 @@ def talk_create(request: Request, db_session: SessionDep, principal: CurrentPrin
 
 
 @router.post("/rota/talks/{talk_id}/withdraw", dependencies=[allow(TALK_REQUESTS)])
-def talk_withdraw(db_session: SessionDep, principal: CurrentPrincipal, talk_id: int,
+def talk_withdraw(db_session: SessionDep, principal: CurrentPrincipal, talk_id: Annotated[Id, Path()],
                   next: Annotated[str, Form(max_length=20)] = "/rota"):
     try:
         service.withdraw_talk_request(db_session=db_session, worker=principal.user, talk_id=talk_id)
@@ -254,13 +255,13 @@ def visit_create(request: Request, db_session: SessionDep, principal: CurrentPri
 
 
 @router.post("/rota/visits/{visit_id}/end", dependencies=[allow(ROTA_EDIT)])
-def visit_end(request: Request, db_session: SessionDep, principal: CurrentPrincipal, visit_id: int):
+def visit_end(request: Request, db_session: SessionDep, principal: CurrentPrincipal, visit_id: Annotated[Id, Path()]):
     return _edit(request, db_session, principal,
                  lambda: service.end_visit(db_session=db_session, actor=principal.user, visit_id=visit_id))
 
 
 @router.post("/rota/visits/{visit_id}/changes", dependencies=[allow(ROTA_EDIT)])
-def visit_change(request: Request, db_session: SessionDep, principal: CurrentPrincipal, visit_id: int,
+def visit_change(request: Request, db_session: SessionDep, principal: CurrentPrincipal, visit_id: Annotated[Id, Path()],
                  kind: Annotated[str, Form(max_length=16)], on_date: Annotated[str, Form(max_length=20)],
                  reason: Annotated[str, Form(max_length=200)] = "",
                  new_date: Annotated[str, Form(max_length=20)] = "",
@@ -278,7 +279,7 @@ def visit_change(request: Request, db_session: SessionDep, principal: CurrentPri
 
 
 @router.post("/rota/changes/{change_id}/delete", dependencies=[allow(ROTA_EDIT)])
-def change_delete(request: Request, db_session: SessionDep, principal: CurrentPrincipal, change_id: int):
+def change_delete(request: Request, db_session: SessionDep, principal: CurrentPrincipal, change_id: Annotated[Id, Path()]):
     return _edit(request, db_session, principal,
                  lambda: service.remove_change(db_session=db_session, actor=principal.user, change_id=change_id))
 
@@ -298,7 +299,7 @@ def announcement_create(request: Request, db_session: SessionDep, principal: Cur
 
 @router.post("/rota/announcements/{announcement_id}/delete", dependencies=[allow(ROTA_EDIT)])
 def announcement_delete(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
-                        announcement_id: int):
+                        announcement_id: Annotated[Id, Path()]):
     return _edit(request, db_session, principal, lambda: service.remove_announcement(
         db_session=db_session, actor=principal.user, announcement_id=announcement_id))
 
@@ -390,7 +391,8 @@ def _occurrence_out(occurrence: service.Occurrence, *, details: bool, own_talk: 
 @api.get("/rota", response_model=WeekOut, dependencies=[allow(ROTA)],
          responses={422: {"description": "The week is not written as YYYY-Www"}})
 def api_rota(db_session: SessionDep, principal: CurrentPrincipal,
-             week: Annotated[str | None, Query(max_length=20, description="ISO week, e.g. 2026-W48")] = None) -> WeekOut:
+             week: Annotated[str | None, Query(max_length=20, description="ISO week, e.g. 2026-W48",
+                                               json_schema_extra={"pattern": service.WEEK_REGEX})] = None) -> WeekOut:
     """Who visits in a week (this week when none is given); local times in Europe/Amsterdam."""
     monday = _monday(week, api_call=True)
     own = _own_talks_by_key(db_session, principal.user)
@@ -423,7 +425,7 @@ def api_talk_requests(db_session: SessionDep, principal: CurrentPrincipal) -> li
 
 @api.get("/talk-requests/{talk_id}", response_model=TalkRequestOut, dependencies=[allow(TALK_REQUESTS)],
          responses={404: {"description": "No such talk request for this caller"}})
-def api_talk_request(db_session: SessionDep, principal: CurrentPrincipal, talk_id: int) -> TalkRequestOut:
+def api_talk_request(db_session: SessionDep, principal: CurrentPrincipal, talk_id: Annotated[Id, Path()]) -> TalkRequestOut:
     try:
         talk = service.get_talk_request(db_session=db_session, user=principal.user, talk_id=talk_id)
     except service.RotaError as exc:
@@ -449,7 +451,7 @@ def api_talk_create(db_session: SessionDep, principal: CurrentPrincipal, body: T
 
 @api.post("/talk-requests/{talk_id}/withdraw", status_code=204, dependencies=[allow(TALK_REQUESTS)],
           responses={404: {"description": "No such talk request of yours"}})
-def api_talk_withdraw(db_session: SessionDep, principal: CurrentPrincipal, talk_id: int) -> Response:
+def api_talk_withdraw(db_session: SessionDep, principal: CurrentPrincipal, talk_id: Annotated[Id, Path()]) -> Response:
     """Withdraw your talk request: it is deleted."""
     try:
         service.withdraw_talk_request(db_session=db_session, worker=principal.user, talk_id=talk_id)

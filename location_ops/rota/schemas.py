@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
+
+from location_ops.rota.service import TOPICS
 
 
 class CaseworkerOut(BaseModel):
@@ -40,11 +44,15 @@ class WeekOut(BaseModel):
     visits: list[OccurrenceOut]
 
 
+#: A topic a worker can ask to talk about.
+Topic = Literal[tuple(TOPICS)]
+
+
 class TalkRequestIn(BaseModel):
     visit_id: int
     date: dt.date = Field(description="The visit's date key, as in GET /rota.")
-    topics: list[str] = Field(max_length=20)
-    note: str = Field(default="", max_length=5000)
+    topics: list[Topic] = Field(min_length=1, max_length=20)
+    note: str = Field(default="", max_length=1000)
 
 
 class TalkRequestOut(BaseModel):

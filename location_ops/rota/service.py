@@ -68,12 +68,21 @@ def local_instant(day: dt.date, at: dt.time) -> dt.datetime:
     return dt.datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(dt.UTC)
 
 
+def _week_pattern(first: int = 2000, last: int = 2100) -> str:
+    """YYYY-Www for the years a person plans in; W53 only in the years that have one."""
+    long_years = [year for year in range(first, last + 1) if dt.date(year, 12, 28).isocalendar()[1] == 53]
+    return (rf"^(?:(?:20[0-9]{{2}}|2100)-W(?:0[1-9]|[1-4][0-9]|5[0-2])"
+            rf"|(?:{'|'.join(map(str, long_years))})-W53)$")
+
+
+#: An ISO week as GET /rota takes it (the OpenAPI document shows the same pattern).
+WEEK_REGEX = _week_pattern()
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
 def parse_week(text: str) -> dt.date:
     """Return the Monday of an ISO week written as YYYY-Www; raise RotaError otherwise."""
-    match = WEEK_PATTERN.match(text.strip())
+    match = WEEK_PATTERN.match(text) if re.fullmatch(WEEK_REGEX, text) else None
     try:
         if match is None:
             raise ValueError

@@ -149,7 +149,7 @@ def test_operator_manages_rooms_up_to_the_maximum(client, rentals, login_staff, 
     refused = client.post("/admin/rooms", data={"csrf_token": token, "number": 3})
     assert refused.status_code == 400 and "the most allowed" in refused.text
     api = client.post("/api/v1/rooms", json={"number": 3}, headers={"X-CSRF-Token": token})
-    assert api.status_code == 400 and "max_rooms" in api.json()["detail"]
+    assert api.status_code == 409 and "max_rooms" in api.json()["detail"]
 
 
 def test_operator_sets_shifts_rates_and_outages(client, rentals, login_staff, app):
