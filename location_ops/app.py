@@ -204,8 +204,15 @@ def validation_sentence(error: RequestValidationError) -> str:
     if kind in ("enum", "literal_error"):
         return _("'%(value)s' is not one of the allowed values of the field '%(field)s' (the API document lists "
                  "them).") % {"field": field, "value": str(first.get("input", ""))[:40]}
+    if kind in ("date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact", "date_type"):
+        return _("The field '%(field)s' is not a date; write it as YYYY-MM-DD.") % {"field": field}
     if kind == "string_pattern_mismatch":
         return _("The field '%(field)s' is not written as it should be.") % {"field": field}
+    bound = str(next(iter((first.get("ctx") or {}).values()), ""))
+    if kind in ("greater_than_equal", "less_than_equal") and bound in (forms.FIRST_DAY.isoformat(),
+                                                                       forms.LAST_DAY.isoformat()):
+        return _("The field '%(field)s' must be a date from %(first)s to %(last)s.") % {
+            "field": field, "first": forms.FIRST_DAY.isoformat(), "last": forms.LAST_DAY.isoformat()}
     message = first.get("msg", _("invalid value"))
     if field:
         return _("The field '%(field)s' is not valid: %(reason)s.") % {"field": field, "reason": message}

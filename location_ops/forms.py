@@ -136,11 +136,13 @@ def field_sentence(error: dict, field_info) -> str:
         return _("“%(label)s” is too long: at most %(max)s characters.") % values
     if kind == "euros":
         return _("“%(label)s” is not an amount in euros; write it as 80,00.") % values
+    if isinstance(low, dt.date) and kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        # ISO dates, as the services' range sentences write them.
+        return _("“%(label)s” must be a date from %(low)s to %(high)s.") % {
+            **values, "low": low.isoformat(), "high": high.isoformat() if high else ""}
     if kind.startswith("date") or kind.startswith("datetime"):
         if kind.startswith("datetime"):
             return _("“%(label)s” is not a date and time.") % values
-        if low is not None and high is not None:
-            return _("“%(label)s” must be a date from %(low)s to %(high)s.") % values
         return _("“%(label)s” is not a date; write it as YYYY-MM-DD.") % values
     if kind.startswith("time"):
         return _("“%(label)s” is not a time; write it as HH:MM.") % values

@@ -193,7 +193,7 @@ def test_rounds_api_lists_by_room_and_day(client, login_as, db, rooms, now):
     assert client.get("/api/v1/hygiene/rounds?date=2026-11-15").json() == []
     assert len(client.get("/api/v1/hygiene/rounds").json()) == 2
     bad = client.get("/api/v1/hygiene/rounds?date=16-11-2026")
-    assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["detail"]
+    assert bad.status_code == 422 and "YYYY-MM-DD" in bad.json()["detail"]
     assert client.get("/api/v1/hygiene/rounds?room_id=999999").status_code == 404
     detail = client.get(f"/api/v1/hygiene/rounds/{rounds[0]['id']}").json()
     assert detail["results"] == [] and detail["room_id"] == rooms[1]

@@ -58,8 +58,8 @@ def test_the_contract_must_cover_the_booked_day(client, rentals):
 
 @pytest.mark.parametrize("date, status, words", [
     (str(TODAY - dt.timedelta(days=1)), 400, "in the past"),
-    ("2027-02-31", 400, "not a date"),
-    ("tomorrow", 400, "not a date"),
+    ("2027-02-31", 422, "not a date"),  # refused by the declaration, before any rule
+    ("tomorrow", 422, "not a date"),
     (str(TODAY + dt.timedelta(days=29)), 400, "28 days ahead"),
 ])
 def test_bad_dates_get_a_clear_400(client, rentals, date, status, words):

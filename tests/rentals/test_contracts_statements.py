@@ -34,7 +34,7 @@ def test_operator_makes_contracts_through_the_api(client, rentals, login_staff):
     overlap = client.post("/api/v1/contracts", json={"username": "nova", "starts_on": str(TOMORROW)}, headers=headers)
     assert overlap.status_code == 400 and "already has a contract" in overlap.json()["detail"]
     feb = client.post("/api/v1/contracts", json={"username": "nova", "starts_on": "2027-02-31"}, headers=headers)
-    assert feb.status_code == 400
+    assert feb.status_code == 422 and "not a date" in feb.json()["detail"]
     assert [c["status"] for c in client.get("/api/v1/contracts").json()] == ["active"]
 
 
