@@ -133,7 +133,8 @@ class RequestLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope.get("query_string") and (problem := text_problem(_query_texts(scope))):
+        raising = scope["method"] == "POST" and scope["path"] in ALARM_PATHS
+        if not raising and scope.get("query_string") and (problem := text_problem(_query_texts(scope))):
             await self._refuse(scope, send, None, problem)
             return
         headers = Headers(scope=scope)
@@ -161,6 +162,13 @@ class RequestLimits:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if scope["method"] == "POST" and scope["path"] in ALARM_PATHS:
+            # An alarm is never refused for what it carries: control characters are dropped, not
+            # refused (the raise itself tolerates any room id), and the press goes through.
+            body = _cleaned(body, content_type)
+            scope = _with_length(scope, len(body))
+            await self.app(scope, _replay(body, receive), send)
+            return
         replay = _replay(body, receive)
         problem = await self._body_problem(scope, _replay(body, receive), content_type, is_form, body)
         if problem is not None:
@@ -204,6 +212,36 @@ class RequestLimits:
             # The rest of the body is never read: end the connection rather than drain it.
             response.headers["Connection"] = "close"
         await response(scope, _no_receive, send)
+
+
+#: Routes that raise an alarm: never refused for their text (DESIGN §5: an alarm is never dropped).
+ALARM_PATHS = frozenset({"/alarms/raise", "/api/v1/alarms"})
+
+
+def _clean(value: object) -> object:
+    if isinstance(value, str):
+        return "".join(char for char in value if forbidden_character(char, multiline=True) is None)
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    if isinstance(value, dict):
+        return {_clean(key): _clean(item) for key, item in value.items()}
+    return value
+
+
+def _cleaned(body: bytes, content_type: str) -> bytes:
+    """A JSON body without control characters; anything else as it came (the route copes)."""
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        return body
+    try:
+        return json.dumps(_clean(json.loads(body))).encode()
+    except (ValueError, RecursionError):
+        return body
+
+
+def _with_length(scope: Scope, length: int) -> Scope:
+    headers = [(name, value) for name, value in scope["headers"] if name.lower() not in (b"content-length",
+                                                                                      b"transfer-encoding")]
+    return {**scope, "headers": [*headers, (b"content-length", str(length).encode())]}
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -52,7 +52,7 @@ EXTRA_STATUSES: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/auth/login"): {401, 403, 429},
     ("GET", "/api/v1/shifts"): {400},
     ("GET", "/api/v1/bookings"): {400},
-    ("POST", "/api/v1/log"): {400},
+    ("POST", "/api/v1/log"): {400, 404},  # 404: the entry it corrects does not exist
     ("POST", "/api/v1/alarms"): {400},
     ("POST", "/api/v1/alarms/{alarm_id}/acknowledge"): {400, 409},
     ("POST", "/api/v1/alarms/{alarm_id}/resolve"): {400, 409},

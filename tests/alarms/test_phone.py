@@ -129,3 +129,20 @@ def test_security_never_sees_the_pseudonym_of_a_phone_alarm(client, make_user, l
         page = client.get(path)
         assert page.status_code == 200 and "Room 4" in page.text
         assert worker.username not in page.text, path
+
+
+def test_an_alarm_with_control_characters_is_raised_not_refused(client, make_user, login_as, rooms, db):
+    _user, headers = _headers(client, make_user, Role.SECURITY)
+    response = client.post("/api/v1/alarms", json={"room_id": rooms[3], "note": "help\x00 now\x1b", "\x00": 1},
+                           headers=headers)
+    assert response.status_code == 201, response.text
+    assert response.json()["room_id"] == rooms[3]
+    from location_ops.alarms.models import AlarmEvent
+
+    assert db.scalar(select(AlarmEvent.note).where(AlarmEvent.kind == "raised")) == "help now"
+    db.rollback()  # end the read: on SQLite every transaction holds the write lock
+    login_as(Role.WORKER)
+    token = csrf_from(client.get("/alarms/raise").text)
+    response = client.post("/alarms/raise", data={"room_id": "4\x00", "csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    assert len(_alarms(db)) == 2
