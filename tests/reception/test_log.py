@@ -91,7 +91,7 @@ def test_bad_input_gets_a_sentence_and_writes_nothing(client, place, host):
         ({"kind": "visitor_out"}, 422, "Choose the room"),
         ({"kind": "worker_in", "room_id": place.rooms[1]}, 422, "written by check-in"),
         ({"kind": "handover", "text": "x"}, 422, "ending a shift"),
-        ({"kind": "gossip", "text": "x"}, 422, "not a kind of log entry"),
+        ({"kind": "gossip", "text": "x"}, 422, "'gossip' is not one of the allowed values"),
         ({"kind": "incident", "text": "   "}, 422, "Write what happened"),
     ]
     for body, status, sentence in cases:
