@@ -214,10 +214,11 @@ def install(sessionmaker, hub: EventHub, *, notify: bool, origin: str) -> None:
         for event in db_session.info.pop(_PENDING, None) or ():
             hub.deliver(event)
 
-    @sa_event.listens_for(sessionmaker, "after_rollback")
     @sa_event.listens_for(sessionmaker, "after_soft_rollback")
-    def _drop(db_session: Session, *_args) -> None:
-        db_session.info.pop(_PENDING, None)
+    def _drop(db_session: Session, previous_transaction) -> None:
+        # A savepoint rolled back (a raise that lost a race) leaves the outer transaction's events.
+        if not previous_transaction.nested:
+            db_session.info.pop(_PENDING, None)
 
 
 class Listener:

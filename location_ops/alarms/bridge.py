@@ -114,6 +114,8 @@ class Bridge:
         self._ingest_thread: threading.Thread | None = None
         self.batch_count = 0
         self.largest_batch = 0
+        #: Messages paho handed over (stored or not yet): tests wait on it.
+        self.received_count = 0
 
     # --- state seen by /readyz and the screens ---
     @property
@@ -282,6 +284,7 @@ class Bridge:
 
     def _on_message(self, client, _userdata, message) -> None:
         # paho's network thread only queues: it keeps reading while the ingest thread stores.
+        self.received_count += 1
         self._inbox.put((client, message))
 
     # --- the ingest thread ---
@@ -295,37 +298,48 @@ class Bridge:
         pressed: set[tuple[str, str]] = set()
         registered: dict[tuple[str, str], bool] = {}
         while not self._stop.is_set():
+            try:
+                pending = self._ingest_step(pending, pressed, registered)
+            except Exception:  # noqa: BLE001 - the ingest thread must never die: alarms would wait forever
+                log.exception("ingest step failed; reconnecting so the broker redelivers")
+                self.store_failures += 1
+                self._restart.set()
+                pending = deque()
+
+    def _ingest_step(self, pending: deque, pressed: set, registered: dict) -> deque:
+        """One round: take what waits, store the most urgent chunk, acknowledge the committed prefix."""
+        if not pending:
+            pressed.clear()
+            registered.clear()
+            try:
+                pending.append(self._entry(*self._inbox.get(timeout=0.5)))
+            except queue.Empty:
+                return pending
+        while len(pending) < BATCH_MAX:
+            try:
+                pending.append(self._entry(*self._inbox.get_nowait()))
+            except queue.Empty:
+                break
+        current = self._client
+        if self._restart.is_set() or any(entry.client is not current for entry in pending):
+            # A reconnect is under way (or done): the broker redelivers what was not acknowledged.
+            pending = deque(entry for entry in pending if entry.client is current and not self._restart.is_set())
             if not pending:
-                pressed.clear()
-                registered.clear()
-                try:
-                    pending.append(self._entry(*self._inbox.get(timeout=0.5)))
-                except queue.Empty:
-                    continue
-            while len(pending) < BATCH_MAX:
-                try:
-                    pending.append(self._entry(*self._inbox.get_nowait()))
-                except queue.Empty:
-                    break
-            current = self._client
-            if self._restart.is_set() or any(entry.client is not current for entry in pending):
-                # A reconnect is under way (or done): the broker redelivers what was not acknowledged.
-                pending = deque(entry for entry in pending if entry.client is current and not self._restart.is_set())
-                if not pending:
-                    continue
-            work = self._next_work(pending, pressed, registered)
-            if work:
-                self.batch_count += 1
-                self.largest_batch = max(self.largest_batch, len(pending))
-                if not self._store_with_retries([entry.decoded for entry in work]):
-                    pending.clear()
-                    continue
-                for entry in work:
-                    entry.stored = True
-            # Only messages whose rows are committed are acknowledged, in the order received.
-            while pending and pending[0].stored:
-                entry = pending.popleft()
-                entry.client.ack(entry.message.mid, entry.message.qos)
+                return pending
+        work = self._next_work(pending, pressed, registered)
+        if work:
+            self.batch_count += 1
+            self.largest_batch = max(self.largest_batch, len(pending))
+            if not self._store_with_retries([entry.decoded for entry in work]):
+                pending.clear()
+                return pending
+            for entry in work:
+                entry.stored = True
+        # Only messages whose rows are committed are acknowledged, in the order received.
+        while pending and pending[0].stored:
+            entry = pending.popleft()
+            entry.client.ack(entry.message.mid, entry.message.qos)
+        return pending
 
     def _entry(self, client, message) -> _Entry:
         decoded = self._decode_one(message)

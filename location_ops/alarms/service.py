@@ -254,20 +254,12 @@ def ingest(*, db_session: Session, message: DeviceMessage, now: dt.datetime, dev
         device = _device_for_message(db_session=db_session, family=message.family, device_id=message.device_id,
                                      now=now)
     result = Ingested(device=device)
-    was_online, was_battery = device.online, device.battery
+    was_offline = device.online is False
     if not message.retained:
         device.last_seen_at = now
-        if message.kind != decoders.OFFLINE:
-            device.online = True
-    if message.battery is not None:
-        device.battery = message.battery
-    if message.kind == decoders.ONLINE:
-        device.online = True
-        if was_online is False:
-            device.recent_counters = ""  # a rebooted device restarts its counter
-    elif message.kind == decoders.OFFLINE:
-        device.online = False
-    result.device_changed = device.online != was_online or device.battery != was_battery
+    result.device_changed = _apply_state(device, message)
+    if message.kind == decoders.ONLINE and was_offline:
+        device.recent_counters = ""  # a rebooted device restarts its counter
     if message.kind not in (decoders.PRESS, decoders.TEST) or message.retained:
         db_session.flush()
         return result

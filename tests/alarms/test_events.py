@@ -34,3 +34,30 @@ def test_alarm_events_are_filtered_per_role(app, make_user, rooms):
         finally:
             for screen in screens.values():
                 screen.close()
+
+
+def test_a_rolled_back_savepoint_keeps_the_transactions_events(app):
+    """A raise that lost a race inside a savepoint must not take the batch's other announcements with it."""
+    from sqlalchemy import text
+
+    from location_ops import events
+
+    heard = []
+    hub = app.state.hub
+    original, hub.deliver = hub.deliver, heard.append
+    try:
+        with app.state.sessionmaker() as db_session:
+            events.emit(db_session, "alarm", {"what": "test", "id": 1})
+            try:
+                with db_session.begin_nested():
+                    db_session.execute(text("SELECT 1"))
+                    raise ValueError("lost the race")
+            except ValueError:
+                pass
+            db_session.commit()
+        with app.state.sessionmaker() as db_session:
+            events.emit(db_session, "alarm", {"what": "never", "id": 2})
+            db_session.rollback()
+    finally:
+        hub.deliver = original
+    assert [event.data["what"] for event in heard] == ["test"], "kept through the savepoint, dropped on rollback"
