@@ -86,6 +86,13 @@ def new_page(browser, live_server):
 
     yield open_page
     for context in contexts:
+        # Leave every page first: an open alarm stream or a pending wake-lock request once
+        # kept Chromium's context.close() waiting past the test timeout.
+        for page in context.pages:
+            try:
+                page.goto("about:blank", timeout=5_000)
+            except Exception:  # noqa: BLE001 - a page that will not leave is closed below anyway
+                pass
         context.close()
 
 
