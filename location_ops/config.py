@@ -261,6 +261,22 @@ class Settings(BaseSettings):
         description="ISO weekday (1 = Monday) by whose daily due time the weekly deep clean is due.",
     )
 
+    hygiene_round_retention_days: int = Field(
+        default=730, ge=1,
+        description="Done hygiene rounds (the inspection record), their results and holds are deleted after this "
+        "many days; restocked supply needs too.",
+    )
+    hygiene_note_retention_days: int = Field(
+        default=365, ge=1, description="Notes written inside hygiene rounds are blanked after this many days."
+    )
+
+    # --- bookkeeping ---
+    bookkeeping_retention_years: int = Field(
+        default=7, ge=1,
+        description="Bookings, payments and ended contracts are kept this many years (the Dutch tax rules' "
+        "bookkeeping period), then deleted.",
+    )
+
     # --- reception ---
     reception_late_minutes: int = Field(
         default=15,

@@ -1,26 +1,30 @@
-"""Retention of alarms: resolved alarms go after `alarm_retention_days` (DESIGN §2: a year)."""
+"""What the alarms capability stores, who sees it and how long (DESIGN §2: alarms a year)."""
 
-from __future__ import annotations
+from location_ops.accounts.models import Role
+from location_ops.i18n import lazy
+from location_ops.privacy.declarations import ALARM_ROLES, STAFF, WHILE_DEVICE, DataRule, declare
 
-import datetime as dt
-
-from sqlalchemy import delete
-from sqlalchemy.orm import Session
-
-from location_ops.alarms.models import Alarm, AlarmEvent
-from location_ops.clock import utcnow
-from location_ops.config import Settings
-from location_ops.privacy import retention
-
-
-@retention.register("resolved alarms")
-def purge_alarms(*, db_session: Session, settings: Settings) -> int:
-    """Delete alarms resolved longer ago than the retention period, with their events."""
-    cutoff = utcnow() - dt.timedelta(days=settings.alarm_retention_days)
-    old = [row for row in db_session.scalars(
-        Alarm.__table__.select().with_only_columns(Alarm.id).where(Alarm.resolved_at < cutoff))]
-    if not old:
-        return 0
-    db_session.execute(delete(AlarmEvent).where(AlarmEvent.alarm_id.in_(old)))
-    db_session.execute(delete(Alarm).where(Alarm.id.in_(old)))
-    return len(old)
+declare(
+    DataRule(
+        table="alarms",
+        holds=lazy("Alarms: room, the button or person that raised it, when it was raised, acknowledged and "
+                   "resolved, and by whom"),
+        purpose=lazy("Safety: getting help to a room at once, and checking afterwards how it went"),
+        seen_by=ALARM_ROLES, period="alarm_retention_days", time_column="resolved_at",
+        notice=lazy("Alarms you raised, and who answered them")),
+    DataRule(
+        table="alarm_events", follows=("alarm_id", "alarms"),
+        holds=lazy("Alarm events: every press, acknowledgement, escalation and resolution, with who and a note"),
+        purpose=lazy("Safety: the full course of each alarm"),
+        seen_by=STAFF | {Role.SECURITY}),
+    DataRule(
+        table="devices", personal=False,
+        holds=lazy("Panic buttons and other devices: family, device id, room, battery, last message, tests"),
+        purpose=lazy("Safety: knowing that every button works"),
+        seen_by=STAFF, kept_while=WHILE_DEVICE),
+    DataRule(
+        table="bridge_status", personal=False,
+        holds=lazy("State of the connection to the alarm broker, one row per site"),
+        purpose=lazy("Safety: warning when alarms might not arrive"),
+        seen_by=STAFF, kept_while=lazy("one row per site, overwritten as the state changes")),
+)

@@ -1,63 +1,74 @@
-"""Retention: what `location-ops purge` (and the app, daily) deletes.
+"""Retention: what `location-ops purge` (and the app, daily) deletes, following the declarations.
 
-Each capability registers a purger for its own data with ``register``; a purger
-gets the session and settings and returns how many rows it removed.
+Every table's rules are declared in its capability's ``retention.py`` (see
+:mod:`location_ops.privacy.declarations`); this module applies them. A rule with a
+period deletes (or, with ``clears``, blanks) the rows whose time column lies before
+the cutoff; rows of rules that ``follow`` a table go first, with their parents.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from collections.abc import Callable
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from location_ops.accounts import service as accounts_service
 from location_ops.clock import utcnow
 from location_ops.config import Settings
 from location_ops.db import make_engine, make_sessionmaker
-from location_ops.models import CAPABILITIES, import_capability_module
-from location_ops.privacy.models import AuditEvent
+from location_ops.i18n import lazy
+from location_ops.privacy.declarations import OPERATOR, DataRule, declare, load, table
 
 log = logging.getLogger(__name__)
 
-Purger = Callable[..., int]
-PURGERS: dict[str, Purger] = {}
+declare(
+    DataRule(
+        table="audit_events", holds=lazy("Audit log: who (user id) did which action to which object, when, "
+                                         "from which address"),
+        purpose=lazy("Security: tracing misuse of accounts and data"), seen_by=OPERATOR,
+        period="audit_retention_days", time_column="at"),
+)
 
 
-def register(name: str) -> Callable[[Purger], Purger]:
-    """Register ``fn(*, db_session, settings) -> int`` under a name shown by `purge`."""
-
-    def decorator(fn: Purger) -> Purger:
-        PURGERS[name] = fn
-        return fn
-
-    return decorator
-
-
-@register("expired sessions and old login attempts")
-def _purge_sessions(*, db_session: Session, settings: Settings) -> int:
-    return (accounts_service.purge_expired_sessions(db_session=db_session)
-            + accounts_service.prune_attempts(db_session=db_session, settings=settings))
-
-
-@register("audit events past their retention")
-def _purge_audit(*, db_session: Session, settings: Settings) -> int:
-    cutoff = utcnow() - dt.timedelta(days=settings.audit_retention_days)
-    return db_session.execute(delete(AuditEvent).where(AuditEvent.at < cutoff)).rowcount
+def _purge_rule(db_session: Session, rule: DataRule, settings: Settings, now, counts: dict[str, int]) -> None:
+    rows = table(rule.table)
+    column = rows.c[rule.time_column]
+    condition = column < (rule.cutoff(settings, now) if rule.period else now)
+    if rule.where is not None:
+        condition = condition & rule.where(rows)
+    if rule.clears:
+        blank = {name: "" for name in rule.clears}
+        changed = or_(*(rows.c[name] != "" for name in rule.clears))
+        counts[rule.key] = db_session.execute(update(rows).where(condition, changed).values(**blank)).rowcount or 0
+        return
+    primary = list(rows.primary_key.columns)[0]
+    doomed = select(primary).where(condition)
+    for child in load():
+        if child.follows is not None and child.follows[1] == rule.table and not child.clears:
+            child_rows = table(child.table)
+            removed = db_session.execute(
+                delete(child_rows).where(child_rows.c[child.follows[0]].in_(doomed))).rowcount or 0
+            counts[child.key] = counts.get(child.key, 0) + removed
+    counts[rule.key] = counts.get(rule.key, 0) + (db_session.execute(delete(rows).where(condition)).rowcount or 0)
 
 
 def purge(*, db_session: Session, settings: Settings) -> dict[str, int]:
-    """Run every registered purger in one transaction each; return counts per purger."""
-    for capability in CAPABILITIES:
-        import_capability_module(capability, "retention")
-    counts = {}
-    for name, purger in PURGERS.items():
-        counts[name] = purger(db_session=db_session, settings=settings)
+    """Apply every rule that deletes, one transaction each; return rows removed (or blanked) per rule."""
+    counts: dict[str, int] = {}
+    now = utcnow()
+    for rule in load():
+        if rule.time_column is None or rule.follows is not None and rule.period is None:
+            continue
+        _purge_rule(db_session, rule, settings, now, counts)
         db_session.commit()
-        log.info("purge %s: %d", name, counts[name])
+        log.info("purge %s: %d", rule.key, counts[rule.key])
     return counts
+
+
+def stored_counts(*, db_session: Session) -> dict[str, int]:
+    """How many rows each declared table holds now."""
+    return {name: db_session.scalar(select(func.count()).select_from(table(name)))
+            for name in dict.fromkeys(rule.table for rule in load())}
 
 
 def purge_all(settings: Settings) -> dict[str, int]:

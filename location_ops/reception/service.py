@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -525,20 +525,6 @@ def entry_json(view: EntryView) -> dict:
             "room": view.room_number, "text": entry.text, "timing": entry.timing, "booking_id": entry.booking_id,
             "worker": view.worker, "author": view.author, "corrects_id": entry.corrects_id,
             "corrected_by": view.corrected_by}
-
-
-def purge_entries(*, db_session: Session, settings: Settings, now: dt.datetime) -> int:
-    """Delete visitor entries past their (short) retention and other entries and shifts past theirs."""
-    visitor_cutoff = now - dt.timedelta(days=settings.reception_visitor_retention_days)
-    other_cutoff = now - dt.timedelta(days=settings.reception_log_retention_days)
-    visitor_kinds = [EntryKind.VISITOR_IN.value, EntryKind.VISITOR_OUT.value]
-    removed = db_session.execute(delete(LogEntry).where(or_(
-        (LogEntry.kind.in_(visitor_kinds)) & (LogEntry.at < visitor_cutoff),
-        (LogEntry.kind.not_in(visitor_kinds)) & (LogEntry.at < other_cutoff)))
-        .execution_options(synchronize_session=False)).rowcount
-    db_session.execute(delete(HostShift).where(HostShift.started_at < other_cutoff, HostShift.open_key.is_(None))
-                       .execution_options(synchronize_session=False))
-    return removed or 0
 
 
 # --- shifts and handover ------------------------------------------------------------------------

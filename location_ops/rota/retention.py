@@ -1,15 +1,37 @@
-"""Talk requests are deleted a set number of days after their visit (DESIGN §2)."""
+"""What the rota stores, who sees it and how long: talk requests 7 days after the visit (DESIGN §2)."""
 
-from __future__ import annotations
+from location_ops.accounts.models import Role
+from location_ops.i18n import lazy
+from location_ops.privacy.declarations import EVERYONE, WHILE_ACCOUNT, DataRule, declare
 
-from sqlalchemy.orm import Session
+ROTA_ROLES = frozenset({Role.WORKER, Role.HOST, Role.OPERATOR, Role.CASEWORKER})
 
-from location_ops.config import Settings
-from location_ops.privacy.retention import register
-from location_ops.rota import service
-
-
-@register("talk requests after their visit")
-def purge_talk_requests(*, db_session: Session, settings: Settings) -> int:
-    return service.purge_talk_requests(db_session=db_session,
-                                       retention_days=settings.talk_request_retention_days)
+declare(
+    DataRule(
+        table="talk_requests",
+        holds=lazy("Requests for a private talk: who asks, for which visit, topics and a note"),
+        purpose=lazy("Support: letting the caseworker prepare a private talk"),
+        seen_by=frozenset({Role.WORKER, Role.CASEWORKER}), period="talk_request_retention_days",
+        time_column="visit_ends_at",
+        notice=lazy("Your requests for a private talk with a caseworker, and what you wrote in them")),
+    DataRule(
+        table="visits", personal=False,
+        holds=lazy("The caseworkers' visiting rota: who comes on which weekday, from when to when"),
+        purpose=lazy("Support: a fixed face every week"),
+        seen_by=ROTA_ROLES, kept_while=lazy("as long as the visit is on the rota")),
+    DataRule(
+        table="visit_changes", follows=("visit_id", "visits"), personal=False,
+        holds=lazy("Changes to single visits: cancelled or moved, with a reason"),
+        purpose=lazy("Support: telling workers when a visit moves"),
+        seen_by=ROTA_ROLES),
+    DataRule(
+        table="caseworker_profiles",
+        holds=lazy("Caseworker profiles: name shown, introduction, languages, organisation"),
+        purpose=lazy("Support: workers know who visits"),
+        seen_by=ROTA_ROLES, kept_while=WHILE_ACCOUNT),
+    DataRule(
+        table="announcements", personal=False,
+        holds=lazy("Announcements on the rota page: title, text, until when shown"),
+        purpose=lazy("Informing everyone"),
+        seen_by=EVERYONE, kept_while=lazy("until the operator removes it")),
+)

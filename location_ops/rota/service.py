@@ -518,13 +518,6 @@ def withdraw_talk_request(*, db_session: Session, worker: User, talk_id: int) ->
     log.info("talk request %d withdrawn", talk_id)
 
 
-def purge_talk_requests(*, db_session: Session, retention_days: int) -> int:
-    """Delete talk requests whose visit ended more than ``retention_days`` ago."""
-    cutoff = utcnow() - dt.timedelta(days=retention_days)
-    result = db_session.execute(delete(TalkRequest).where(TalkRequest.visit_ends_at < cutoff))
-    return result.rowcount or 0
-
-
 # --- calendar feed ------------------------------------------------------------------------------
 
 

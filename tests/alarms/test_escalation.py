@@ -209,7 +209,7 @@ def test_resolved_alarms_are_purged_after_the_retention_period(settings, app, ro
     clock.freeze(T0)
     with app.state.sessionmaker() as db_session:
         counts = purge(db_session=db_session, settings=settings)
-        assert counts["resolved alarms"] == 1
+        assert counts["alarms"] == 1
         left = set(db_session.scalars(select(Alarm.id)))
         assert left == {ids[1], ids[2]}, "an open alarm is never purged"
         assert not list(db_session.scalars(select(AlarmEvent).where(AlarmEvent.alarm_id == ids[0])))

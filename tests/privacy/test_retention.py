@@ -21,7 +21,7 @@ def test_audit_events_go_after_their_retention_period_and_not_before(app, settin
     assert db.scalar(select(func.count()).select_from(AuditEvent)) == 2
     clock.advance(dt.timedelta(days=2))
     counts = purge(db_session=db, settings=settings)
-    assert counts["audit events past their retention"] == 1
+    assert counts["audit_events"] == 1
     remaining = db.scalars(select(AuditEvent.action)).all()
     assert remaining == ["login.failure"]
     assert utcnow() > dt.datetime(2027, 1, 1, tzinfo=dt.UTC)

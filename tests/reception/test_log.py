@@ -152,7 +152,7 @@ def test_retention_removes_visitor_entries_after_30_days_and_the_rest_after_a_ye
         db_session.commit()
     with place.session() as db_session:
         counts = purge(db_session=db_session, settings=place.settings)
-        assert counts["reception log entries and host shifts"] == 1
+        assert counts["reception_log_entries.visitors"] == 1
         left = set(db_session.scalars(select(LogEntry.id)))
         assert left == {old_note, fresh, correction}
         assert db_session.get(LogEntry, correction).corrects_id is None
