@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Column, Date, Table
+from sqlalchemy import Column, Date, MetaData, Table
 from sqlalchemy.sql.elements import ColumnElement
 
 from location_ops.accounts.models import Role
@@ -157,10 +157,10 @@ def rule_for(name: str) -> DataRule:
     return rules_for(name)[0]
 
 
-def undeclared_tables() -> list[str]:
-    """Tables in the metadata that no rule covers."""
+def undeclared_tables(metadata: MetaData | None = None) -> list[str]:
+    """Tables in the metadata (the app's, by default) that no rule covers."""
     declared = {rule.table for rule in load()}
-    return sorted(name for name in Base.metadata.tables if name not in declared)
+    return sorted(name for name in (metadata or Base.metadata).tables if name not in declared)
 
 
 # Role sets the declarations use most.
