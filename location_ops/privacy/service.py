@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from location_ops.clock import utcnow
+from location_ops.accounts.models import User
+from location_ops.clock import check_day, local_instant, utcnow
+from location_ops.i18n import _
 from location_ops.privacy.models import AuditEvent
 
 
@@ -30,3 +35,48 @@ def audit(
 def recent(*, db_session: Session, limit: int = 200) -> list[AuditEvent]:
     """Return the newest audit events first."""
     return list(db_session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)))
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of audit events that match a filter, newest first."""
+
+    events: list[AuditEvent]
+    page: int
+    pages: int
+    total: int
+
+
+def search(*, db_session: Session, action: str = "", person_id: int | None = None, day: dt.date | None = None,
+           page: int = 1, page_size: int = AUDIT_PAGE_SIZE) -> AuditPage:
+    """Audit events by action, by person (who acted, or whom it was about) and by local day, paged."""
+    query = select(AuditEvent)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if person_id is not None:
+        query = query.where(or_(AuditEvent.actor_id == person_id,
+                                (AuditEvent.target_type == "user") & (AuditEvent.target_id == person_id)))
+    if day is not None:
+        check_day(day, what=_("The day"), years_ahead=2)
+        start = local_instant(day, dt.time(0))
+        end = local_instant(day + dt.timedelta(days=1), dt.time(0))
+        query = query.where(AuditEvent.at >= start, AuditEvent.at < end)
+    total = db_session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // page_size))
+    page = min(page, pages)
+    events = db_session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                                .offset((page - 1) * page_size).limit(page_size))
+    return AuditPage(events=list(events), page=page, pages=pages, total=total)
+
+
+def actions(*, db_session: Session) -> list[str]:
+    """Every action the audit holds, for the filter."""
+    return list(db_session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+def people(*, db_session: Session) -> list[User]:
+    """Accounts to filter the audit by."""
+    return list(db_session.scalars(select(User).order_by(User.username_key)))
