@@ -86,7 +86,8 @@ def test_the_audit_viewer_filters_by_action_person_and_day_and_pages(client, log
 
     assert _rows(client.get("/admin/audit", params={"action": "account.export"}).text) == ["account.export"]
     by_roos = client.get("/admin/audit", params={"person": roos.id}).text
-    assert sorted(_rows(by_roos)) == ["account.export", "login.success"] and "Roos" in by_roos
+    # What she did, and what was done to her account (its creation by the operator).
+    assert sorted(_rows(by_roos)) == ["account.export", "login.success", "user.create"] and "Roos" in by_roos
     on_day = _rows(client.get("/admin/audit", params={"day": "2026-03-09"}).text)
     assert on_day == ["login.success"]
     both = client.get("/admin/audit", params={"person": roos.id, "day": "2026-03-10", "action": ""}).text
