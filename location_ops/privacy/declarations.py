@@ -64,6 +64,8 @@ class DataRule:
     variant: str = ""
     #: Data about people (not configuration); counted on the data page all the same.
     personal: bool = True
+    #: Workers see every row (caseworker profiles), not only their own; set-up data always.
+    workers_see_all: bool = False
     _order: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
@@ -74,6 +76,10 @@ class DataRule:
                 raise ValueError(f"rule for {self.table}: a period needs a time_column")
             if self.period.rsplit("_", 1)[-1] not in UNITS:
                 raise ValueError(f"rule for {self.table}: {self.period} must end in one of {UNITS}")
+
+    @property
+    def workers_see_own_only(self) -> bool:
+        return self.personal and not self.workers_see_all
 
     @property
     def key(self) -> str:

@@ -36,7 +36,10 @@ def _seen_by(rule: DataRule, *, for_worker: bool) -> list[str]:
     for role in ROLE_ORDER:
         if role in rule.seen_by:
             if role is Role.WORKER:
-                names.append(_("you") if for_worker else _("the worker herself (own only)"))
+                if for_worker:
+                    names.append(_("you") if rule.workers_see_own_only else _("workers"))
+                else:
+                    names.append(_("the worker herself (own only)") if rule.workers_see_own_only else _("workers"))
             else:
                 names.append(_(role.label).lower())
     return names

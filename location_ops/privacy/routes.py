@@ -1,4 +1,4 @@
-"""The audit log page for operators (filtered and paged), and the data pages."""
+"""Operators' audit log (filtered, paged) and data page (register of processing); everyone's privacy notice."""
 
 from __future__ import annotations
 
@@ -7,17 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from location_ops import nav
-from location_ops.access import AUDIT
+from location_ops.access import AUDIT, SIGNED_IN
 from location_ops.accounts.deps import allow
+from location_ops.clock import utcnow
 from location_ops.db import SessionDep
 from location_ops.forms import OptionalDay, OptionalId
 from location_ops.i18n import lazy
-from location_ops.privacy import data_routes, service
+from location_ops.privacy import register, service
 from location_ops.web import render
 
 router = APIRouter(include_in_schema=False)
-router.include_router(data_routes.router)
 nav.add("/admin/audit", "Audit log", AUDIT, order=90)
+nav.add("/admin/data", "Data and retention", AUDIT, order=91)
 
 
 @router.get("/admin/audit", dependencies=[allow(AUDIT)])
@@ -32,3 +33,15 @@ def audit_page(request: Request, db_session: SessionDep,
         "people": service.people(db_session=db_session),
         "filters": {"action": action, "person": person, "day": day},
     })
+
+
+@router.get("/admin/data", dependencies=[allow(AUDIT)])
+def data_page(request: Request, db_session: SessionDep):
+    lines = register.data_register(db_session=db_session, settings=request.app.state.settings)
+    return render(request, "privacy/data.html", {"lines": lines, "as_of": utcnow()})
+
+
+@router.get("/privacy", dependencies=[allow(SIGNED_IN)])
+def privacy_notice_page(request: Request):
+    lines = register.privacy_notice(settings=request.app.state.settings)
+    return render(request, "privacy/notice.html", {"lines": lines})

@@ -28,7 +28,7 @@ declare(
         table="caseworker_profiles",
         holds=lazy("Caseworker profiles: name shown, introduction, languages, organisation"),
         purpose=lazy("Support: workers know who visits"),
-        seen_by=ROTA_ROLES, kept_while=WHILE_ACCOUNT),
+        seen_by=ROTA_ROLES, kept_while=WHILE_ACCOUNT, workers_see_all=True),
     DataRule(
         table="announcements", personal=False,
         holds=lazy("Announcements on the rota page: title, text, until when shown"),
