@@ -94,11 +94,13 @@ def cmd_user_create(settings: Settings, args) -> int:
 
 
 def cmd_purge(settings: Settings, _args) -> int:
+    from location_ops.privacy.declarations import load
     from location_ops.privacy.retention import purge_all
 
     counts = purge_all(settings)
+    blanking = {rule.key for rule in load() if rule.clears}
     for what, count in counts.items():
-        print(f"{what}: {count} removed")
+        print(f"{what}: {count} {'blanked' if what in blanking else 'removed'}")
     return 0
 
 

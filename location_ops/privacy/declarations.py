@@ -25,6 +25,7 @@ from sqlalchemy import Column, Date, MetaData, Table
 from sqlalchemy.sql.elements import ColumnElement
 
 from location_ops.accounts.models import Role
+from location_ops.clock import LOCAL_TZ
 from location_ops.config import Settings
 from location_ops.db import Base
 from location_ops.i18n import _, lazy, ngettext
@@ -100,7 +101,7 @@ class DataRule:
         else:
             moment = now - dt.timedelta(**{unit: amount})
         if isinstance(self.column().type, Date):
-            return moment.date()
+            return moment.astimezone(LOCAL_TZ).date()  # bookkeeping dates are local days
         return moment
 
     def column(self) -> Column:
