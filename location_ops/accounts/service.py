@@ -331,12 +331,6 @@ def record_failure(*, db_session: Session, username: str, address: str, user: Us
           target_id=user.id if user else None, address=address)
 
 
-def prune_attempts(*, db_session: Session, settings: Settings) -> int:
-    """Delete failed logins older than the window; return how many."""
-    since = utcnow() - dt.timedelta(minutes=settings.login_window_minutes)
-    return db_session.execute(delete(LoginAttempt).where(LoginAttempt.at < since)).rowcount
-
-
 # --- authentication ----------------------------------------------------------------
 
 
@@ -456,11 +450,6 @@ def end_all_sessions(*, db_session: Session, user_id: int) -> None:
     """End every session of a user (role change, deactivation, new password) and their streams."""
     events.queue_event(db_session, events.session_end(user_id))
     db_session.execute(delete(AuthSession).where(AuthSession.user_id == user_id))
-
-
-def purge_expired_sessions(*, db_session: Session) -> int:
-    """Delete sessions and tokens past their absolute lifetime; return how many."""
-    return db_session.execute(delete(AuthSession).where(AuthSession.expires_at < utcnow())).rowcount
 
 
 # --- MFA (TOTP) ------------------------------------------------------------------------
