@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, inspect, select
 
 from location_ops import cli
-from location_ops.accounts.models import LoginAttempt, Role, User
+from location_ops.accounts.models import AuthSession, LoginAttempt, Role, User
 from location_ops.alarms.models import Alarm, AlarmEvent, AlarmState, Resolution
 from location_ops.bookings.models import Booking, BookingStatus
 from location_ops.clock import clock
@@ -30,6 +30,7 @@ from location_ops.privacy import declarations
 from location_ops.privacy.models import AuditEvent
 from location_ops.reception.models import EntryKind, HostShift, LogEntry
 from location_ops.rooms.models import Room
+from location_ops.rota.models import TalkRequest, Visit
 
 NOW = dt.datetime(2031, 6, 15, 12, 0, tzinfo=dt.UTC)
 
@@ -166,6 +167,23 @@ def _seed(db) -> dict[str, dict[str, int]]:
     for label, minutes in (("old", 16), ("young", 14)):
         add("login_attempts", label, LoginAttempt(username_key="roos", address="127.0.0.1",
                                                   at=_ago(minutes=minutes)))
+    for label, expires in (("old", _ago(minutes=1)), ("young", _ago(minutes=-1))):
+        add("auth_sessions", label, AuthSession(token_hash=f"hash-{label}", kind="web", user_id=worker.id,
+                                                csrf_token="c", created_at=_ago(hours=8), last_seen_at=_ago(hours=1),
+                                                expires_at=expires))
+
+    caseworker = User(username="sanne", username_key="sanne", role=Role.CASEWORKER, password_hash="x",
+                      created_at=long_ago)
+    db.add(caseworker)
+    db.flush()
+    visit = Visit(caseworker_id=caseworker.id, weekday=1, starts_at=dt.time(14), ends_at=dt.time(16),
+                  valid_from=_ago(days=400).date(), created_at=long_ago)
+    db.add(visit)
+    db.flush()
+    for label, days in (("old", 8), ("young", 6)):
+        add("talk_requests", label, TalkRequest(worker_id=worker.id, visit_id=visit.id, on_date=_ago(days=days).date(),
+                                                topics="money", note="", visit_ends_at=_ago(days=days),
+                                                created_at=_ago(days=days + 2)))
     db.commit()
     ids["users"] = {"worker": worker.id, "host": host.id}
     ids["rooms"] = {"room": room.id}
@@ -212,7 +230,8 @@ def test_purge_removes_exactly_what_the_rules_say(app, db, settings, monkeypatch
         HygieneRound: ("hygiene_rounds", {"young", "pending"}),
         RoundResult: ("hygiene_round_results", {"young", "note-old", "note-young"}),
         HygieneHold: ("hygiene_holds", {"young"}), SupplyNeed: ("hygiene_supply_needs", {"young", "open"}),
-        LoginAttempt: ("login_attempts", {"young"}),
+        LoginAttempt: ("login_attempts", {"young"}), AuthSession: ("auth_sessions", {"young"}),
+        TalkRequest: ("talk_requests", {"young"}),
         User: ("users", {"worker", "host"}), Room: ("rooms", {"room"}),
     }
     for model, (key, left) in expected.items():
@@ -221,6 +240,12 @@ def test_purge_removes_exactly_what_the_rules_say(app, db, settings, monkeypatch
     assert db.get(RoundResult, ids["hygiene_round_results"]["note-old"]).note == ""
     assert db.get(RoundResult, ids["hygiene_round_results"]["young"]).note == ""
     assert db.get(RoundResult, ids["hygiene_round_results"]["note-young"]).note == "note-young text"
+    # Every rule that deletes was exercised: a new one needs rows in _seed before this passes.
+    deleting = {rule.key for rule in declarations.load()
+                if rule.time_column and not (rule.follows and rule.period is None)}
+    printed = dict(line.rsplit(": ", 1) for line in output.splitlines())
+    assert deleting <= set(printed)
+    assert [key for key, said in printed.items() if said.split()[0] == "0"] == []
     for line in ("bookings: 1 removed", "payments: 1 removed", "contracts.ended: 1 removed", "alarms: 1 removed",
                  "alarm_events: 1 removed", "reception_log_entries.visitors: 1 removed",
                  "reception_log_entries.other: 1 removed", "hygiene_rounds: 1 removed",
