@@ -3,7 +3,7 @@
 from location_ops.accounts.models import Role
 from location_ops.contracts.models import ContractStatus
 from location_ops.i18n import lazy
-from location_ops.privacy.declarations import EVERYONE, OPERATOR, WHILE_ACCOUNT, DataRule, declare
+from location_ops.privacy.declarations import EVERYONE, WHILE_ACCOUNT, DataRule, declare
 
 WORKER_AND_OPERATOR = frozenset({Role.WORKER, Role.OPERATOR})
 

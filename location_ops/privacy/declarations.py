@@ -19,7 +19,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import Column, Date, MetaData, Table
 from sqlalchemy.sql.elements import ColumnElement
@@ -67,7 +67,6 @@ class DataRule:
     personal: bool = True
     #: Workers see every row (caseworker profiles), not only their own; set-up data always.
     workers_see_all: bool = False
-    _order: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
         if (self.period is None) == (self.kept_while is None) and self.follows is None:

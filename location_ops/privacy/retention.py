@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from location_ops.clock import utcnow
@@ -63,12 +63,6 @@ def purge(*, db_session: Session, settings: Settings) -> dict[str, int]:
         db_session.commit()
         log.info("purge %s: %d", rule.key, counts[rule.key])
     return counts
-
-
-def stored_counts(*, db_session: Session) -> dict[str, int]:
-    """How many rows each declared table holds now."""
-    return {name: db_session.scalar(select(func.count()).select_from(table(name)))
-            for name in dict.fromkeys(rule.table for rule in load())}
 
 
 def purge_all(settings: Settings) -> dict[str, int]:

@@ -158,8 +158,8 @@ def _seed(db) -> dict[str, dict[str, int]]:
                            status=RoundStatus.PENDING, created_at=_ago(days=900))
     add("hygiene_rounds", "pending", pending)
     for label, days in (("note-old", 366), ("note-young", 364)):
-        add("hygiene_round_results", label, RoundResult(round_id=pending.id, item_id=(item if days > 365 else towels).id,
-                                                        result=ItemResult.OK,
+        checked = item if days > 365 else towels
+        add("hygiene_round_results", label, RoundResult(round_id=pending.id, item_id=checked.id, result=ItemResult.OK,
                                                         note=f"{label} text", at=_ago(days=days), by_role="host"))
     add("hygiene_supply_needs", "open", SupplyNeed(room_id=room.id, item_key="bed", item_id=item.id,
                                                    marked_at=_ago(days=900)))
