@@ -114,17 +114,18 @@ def print_logins(port: int, logins: dict[str, str] | None) -> None:
     print("A panic button: location-ops simulate press --family native --device room-1\n", flush=True)
 
 
-async def wait_until_running(server, app, *, timeout: float = 20.0) -> None:
-    """Return once uvicorn serves and the alarm bridge is connected (or ``timeout`` has passed).
+async def wait_until_running(server, app, serving: asyncio.Task, *, timeout: float = 20.0) -> None:
+    """Return once uvicorn serves and the alarm bridge is connected, or ``timeout`` has passed,
+    or the server has stopped (it could not bind its port, say).
 
     The logins are printed after that, so nothing the start-up logs scrolls them away.
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while loop.time() < deadline and not server.started:
-        await asyncio.sleep(0.05)
+    while loop.time() < deadline and not server.started and not serving.done():
+        await asyncio.sleep(0.05)  # uvicorn sets a flag; it offers no event to await
     bridge = getattr(app.state, "bridge", None)
-    while bridge is not None and loop.time() < deadline:
+    while bridge is not None and loop.time() < deadline and not serving.done():
         if await asyncio.to_thread(lambda: bridge.connected):
             return
         await asyncio.sleep(0.1)
@@ -146,7 +147,7 @@ def run_demo(settings: Settings, *, port: int, reset: bool) -> int:
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="info", access_log=False))
         serving = asyncio.create_task(server.serve())
         try:
-            await wait_until_running(server, app)
+            await wait_until_running(server, app, serving)
             if not serving.done():
                 print_logins(port, logins)
             await serving
