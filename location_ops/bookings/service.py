@@ -91,7 +91,7 @@ def _check_worker(db_session: Session, worker: User, day: dt.date) -> None:
         raise BookingForbidden(_("You need an active contract on that day to book a room. "
                                  "Ask the collective about your contract."))
     if contracts_service.house_rules_pending(db_session=db_session, worker_id=worker.id) is not None:
-        raise BookingForbidden(_("Read and accept the house rules first (under Contract)."),
+        raise BookingForbidden(_("Read and accept the house rules first: they are on your contract page."),
                                link=("/contract#house-rules", _("Read the house rules")))
 
 
