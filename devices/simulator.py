@@ -1,6 +1,7 @@
 """Panic-button simulator: publish what a real device of each family sends.
 
-    python -m devices.simulator press|test|heartbeat|offline --family F --device ID --mqtt URL
+    location-ops simulate press|test|heartbeat|offline --family F --device ID [--mqtt URL]
+    python -m devices.simulator ...   (the same, with the project's virtualenv's Python)
 
 Families: native, zigbee2mqtt, shelly_gen1, shelly_gen2, tasmota, esphome. The
 payloads follow devices/samples/<family>/ (recorded from real devices' documented
@@ -95,16 +96,19 @@ def publish(url: str, messages: list[tuple[str, bytes, bool]], timeout: float = 
         client.loop_stop()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m devices.simulator", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(parser: argparse.ArgumentParser, *, mqtt_default: str = "mqtt://127.0.0.1:1884",
+                  site_default: str = "main") -> None:
+    """Declare the simulator's arguments (here and for ``location-ops simulate``)."""
     parser.add_argument("action", choices=ACTIONS)
     parser.add_argument("--family", required=True, choices=FAMILIES)
     parser.add_argument("--device", required=True, help="the id the device's topics carry")
-    parser.add_argument("--mqtt", default="mqtt://127.0.0.1:1884", help="broker URL (default: the demo's)")
-    parser.add_argument("--site", default="main", help="site name in native topics")
+    parser.add_argument("--mqtt", default=mqtt_default, help=f"broker URL (default: the demo's, {mqtt_default})")
+    parser.add_argument("--site", default=site_default, help=f"site name in native topics (default: {site_default})")
     parser.add_argument("--count", type=int, default=1)
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Send what the arguments ask for; 0 when the broker took every message."""
     start = random.randint(1, 1_000_000)
     messages = [message_for(args.family, args.device, args.action, site=args.site, counter=start + i)
                 for i in range(args.count)]
@@ -115,6 +119,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"{args.action}: {sent}/{len(messages)} message(s) from {args.family} {args.device} taken by the broker")
     return 0 if sent == len(messages) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devices.simulator", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

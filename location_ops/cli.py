@@ -1,4 +1,4 @@
-"""The `location-ops` command: demo, serve, migrate, user create, purge, backup, restore."""
+"""The `location-ops` command: demo, serve, migrate, user create, purge, backup, restore, simulate."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from location_ops.config import Settings, get_settings
 
 def _configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic lists its autogenerate plugins at INFO on import: noise for every command.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def cmd_migrate(settings: Settings, _args) -> int:
@@ -128,7 +130,13 @@ def cmd_restore(settings: Settings, args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def cmd_simulate(_settings: Settings, args) -> int:
+    from devices import simulator
+
+    return simulator.run(args)
+
+
+def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="location-ops", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -153,6 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("path")
     restore.set_defaults(func=cmd_restore)
 
+    from devices import simulator
+
+    simulate = commands.add_parser("simulate", help="send what a panic button sends (press, test, ...)",
+                                   description=simulator.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    simulator.add_arguments(simulate, mqtt_default=f"mqtt://127.0.0.1:{settings.demo_mqtt_port}" if settings
+                            else "mqtt://127.0.0.1:1884", site_default=settings.site if settings else "main")
+    simulate.set_defaults(func=cmd_simulate)
+
     user = commands.add_parser("user", help="manage accounts")
     user_commands = user.add_subparsers(dest="user_command", required=True)
     create = user_commands.add_parser("create", help="create an account; the password is read from stdin")
@@ -165,12 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     _configure_logging()
-    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    args = build_parser(settings).parse_args(argv)
     from sqlalchemy.exc import OperationalError
 
     from location_ops import i18n
 
-    settings = get_settings()
     i18n.set_language(settings.default_language)  # the sentences a command prints
     try:
         return args.func(settings, args)

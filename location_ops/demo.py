@@ -101,27 +101,61 @@ async def start_embedded_broker(port: int):
     return broker
 
 
+#: Loggers whose INFO lines are the embedded broker's (and its state machine's) chatter.
+QUIET_LOGGERS = ("amqtt", "transitions", "alembic")
+
+
+def print_logins(port: int, logins: dict[str, str] | None) -> None:
+    print(f"\nlocation-ops demo: http://127.0.0.1:{port}/", flush=True)
+    print("Demo logins (username password):")
+    for username, password in (logins or {}).items():
+        print(f"  {username:10} {password.strip()}")
+    print("The operator has no two-step login yet: the first login asks to set it up.")
+    print("A panic button: location-ops simulate press --family native --device room-1\n", flush=True)
+
+
+async def wait_until_running(server, app, serving: asyncio.Task, *, timeout: float = 20.0) -> None:
+    """Return once uvicorn serves and the alarm bridge is connected, or ``timeout`` has passed,
+    or the server has stopped (it could not bind its port, say).
+
+    The logins are printed after that, so nothing the start-up logs scrolls them away.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline and not server.started and not serving.done():
+        await asyncio.sleep(0.05)  # uvicorn sets a flag; it offers no event to await
+    bridge = getattr(app.state, "bridge", None)
+    while bridge is not None and loop.time() < deadline and not serving.done():
+        if await asyncio.to_thread(lambda: bridge.connected):
+            return
+        await asyncio.sleep(0.1)
+
+
 def run_demo(settings: Settings, *, port: int, reset: bool) -> int:
     import uvicorn
 
     from location_ops.app import create_app
 
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     settings = demo_settings(settings, port)
     logins = _prepare(settings, reset)
-    print(f"\nlocation-ops demo: http://127.0.0.1:{port}/")
-    print("Demo logins (username password):")
-    for username, password in (logins or {}).items():
-        print(f"  {username:10} {password.strip()}")
-    print("The operator has no two-step login yet: the first login asks to set it up.\n")
 
     async def main() -> None:
         broker = await start_embedded_broker(settings.demo_mqtt_port)
         app = create_app(settings)
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="info", access_log=False))
+        serving = asyncio.create_task(server.serve())
         try:
-            await server.serve()
+            await wait_until_running(server, app, serving)
+            if not serving.done():
+                print_logins(port, logins)
+            await serving
         finally:
             await broker.shutdown()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:  # Ctrl-C: uvicorn has shut down; its re-raised signal ends the loop
+        pass
     return 0

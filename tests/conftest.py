@@ -47,6 +47,7 @@ def sqlite_template(tmp_path_factory) -> Path:
     """A migrated SQLite file, copied for each test."""
     path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
     upgrade(f"sqlite:///{path}")
+    _remove_install_defaults(f"sqlite:///{path}")
     return path
 
 
@@ -55,7 +56,22 @@ def pg_database(pg_server) -> str:
     """A migrated PostgreSQL database for the session; tests empty it after use."""
     url = pg_server.create_database(f"lo_test_{uuid.uuid4().hex[:8]}")
     upgrade(url)
+    _remove_install_defaults(url)
     return url
+
+
+def _remove_install_defaults(url: str) -> None:
+    """Start tests from empty tables: without the default shifts a fresh install gets.
+
+    Tests arrange the shifts they need (``ensure_default_shifts``); the defaults themselves
+    are tested in tests/test_migrations.py.
+    """
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM shift_templates"))
+    finally:
+        engine.dispose()
 
 
 def _empty_tables(url: str) -> None:

@@ -151,3 +151,113 @@ def test_pg_tools_are_found_beside_the_server_when_not_on_the_path(monkeypatch, 
     found = Path(pg_tool("pg_dump"))
     assert found.name == "pg_dump" and found.parent == _pg_bindir()
     assert Path(pg_tool("pg_restore")).parent == _pg_bindir()
+
+
+def test_simulate_sends_a_native_press_to_the_broker(mosquitto, tmp_path):
+    import json
+    import threading
+
+    import paho.mqtt.client as mqtt
+
+    site = f"sim{uuid.uuid4().hex[:6]}"
+    received: list[tuple[str, dict]] = []
+    subscribed, arrived = threading.Event(), threading.Event()
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"cli-test-{site}")
+    client.on_subscribe = lambda *_args: subscribed.set()
+
+    def on_message(_client, _userdata, message) -> None:
+        received.append((message.topic, json.loads(message.payload)))
+        arrived.set()
+
+    client.on_message = on_message
+    client.on_connect = lambda c, *_args: c.subscribe(f"location-ops/{site}/devices/#", qos=1)
+    client.connect("127.0.0.1", mosquitto.port)
+    client.loop_start()
+    try:
+        assert subscribed.wait(10)
+        result = run(f"sqlite:///{tmp_path / 'unused.db'}", tmp_path, "simulate", "press", "--family", "native",
+                     "--device", "room-4", "--site", site, "--mqtt", mosquitto.url)
+        assert result.returncode == 0, result.stderr
+        assert "press: 1/1 message(s) from native room-4 taken by the broker" in result.stdout
+        assert arrived.wait(10)
+    finally:
+        client.loop_stop()
+        client.disconnect()
+    topic, payload = received[0]
+    assert topic == f"location-ops/{site}/devices/room-4/event" and payload["event"] == "press"
+
+
+def test_simulate_says_when_the_broker_cannot_be_reached(tmp_path):
+    from tests.services import free_port
+
+    result = run(f"sqlite:///{tmp_path / 'unused.db'}", tmp_path, "simulate", "press", "--family", "native",
+                 "--device", "room-1", "--mqtt", f"mqtt://127.0.0.1:{free_port()}")
+    assert result.returncode == 1
+    assert "could not reach the broker" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_simulate_defaults_to_the_demos_broker_and_site():
+    from location_ops.cli import build_parser
+
+    settings = Settings(demo_mqtt_port=1999, site="east")
+    args = build_parser(settings).parse_args(["simulate", "test", "--family", "shelly_gen1", "--device", "b"])
+    assert (args.mqtt, args.site, args.count) == ("mqtt://127.0.0.1:1999", "east", 1)
+
+
+def test_serve_takes_host_and_port_flags_over_the_environment(tmp_path, mosquitto):
+    import signal
+
+    import httpx
+
+    from tests.services import free_port, wait_for_port
+
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    assert run(url, tmp_path, "migrate").returncode == 0
+    port = free_port()
+    env = {**os.environ, "LOCATION_OPS_DATABASE_URL": url, "LOCATION_OPS_VAR_DIR": str(tmp_path / "var"),
+           "LOCATION_OPS_MQTT_URL": mosquitto.url, "LOCATION_OPS_SITE": f"s{uuid.uuid4().hex[:6]}",
+           "LOCATION_OPS_HOST": "192.0.2.1", "LOCATION_OPS_PORT": "9"}  # both overridden by the flags
+    process = subprocess.Popen([str(CLI), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for_port(port, timeout=60, process=process)
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            output = process.communicate(timeout=20)[0]
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output = process.communicate()[0]
+    assert f"Uvicorn running on http://127.0.0.1:{port}" in output
+
+
+def test_after_migrate_a_fresh_install_takes_a_booking_on_the_default_shifts(database, tmp_path, mosquitto):
+    import datetime as dt
+
+    from location_ops.clock import local_today
+    from location_ops.contracts import service as contracts_service
+    from location_ops.contracts.models import ContractStatus
+    from location_ops.rooms import service as rooms_service
+    from tests.conftest import api_token
+
+    assert run(database, tmp_path, "migrate").returncode == 0  # as an operator would, on the new database
+    settings = settings_for(database, tmp_path).model_copy(update={"mqtt_url": mosquitto.url,
+                                                                    "site": f"f{uuid.uuid4().hex[:6]}"})
+    with TestClient(create_app(settings)) as client:
+        with client.app.state.sessionmaker() as db_session:
+            room = rooms_service.create_room(db_session=db_session, settings=settings, number=1)
+            worker = service.create_user(db_session=db_session, settings=settings, username="first-worker",
+                                         password=PASSWORD, role="worker")
+            contracts_service.create_contract(db_session=db_session, worker=worker, starts_on=local_today(),
+                                              status=ContractStatus.ACTIVE)
+            db_session.commit()
+            room_id = room.id
+        headers = api_token(client, "first-worker", PASSWORD)
+        tomorrow = local_today() + dt.timedelta(days=1)
+        slots = client.get(f"/api/v1/shifts?date={tomorrow}", headers=headers).json()
+        assert {(slot["shift"], slot["available"]) for slot in slots} == {("day", True), ("evening", True)}
+        booked = client.post("/api/v1/bookings", json={"room_id": room_id, "date": str(tomorrow), "shift": "evening"},
+                             headers=headers)
+        assert booked.status_code == 201, booked.text
+        assert booked.json()["price_cents"] == 12000

@@ -35,6 +35,14 @@ def test_demo_serves_login_page_and_printed_logins_work(tmp_path):
         wait_for_port(port, timeout=60, process=process)
         wait_for_port(mqtt_port, timeout=10, process=process)
         logins = dict(re.findall(r"^\s+(\w+)\s+(demo-\S+)$", "".join(output), flags=re.MULTILINE))
+        # The logins come last, once the server runs and the bridge is on the embedded broker,
+        # and the broker's INFO chatter does not scroll them away.
+        printed = "".join(output)
+        first_login = printed.index("Demo logins")
+        assert printed.index("Uvicorn running on") < first_login, printed
+        assert printed.index("bridge connected to the broker") < first_login, printed
+        assert not re.search(r" INFO (amqtt|transitions|alembic)", printed), printed
+        assert "location-ops simulate press" in printed[first_login:]
         assert {"operator", "host", "roos", "casework", "security"} <= set(logins)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
             page = http.get("/login")

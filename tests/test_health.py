@@ -33,3 +33,13 @@ def test_readyz_names_the_broker_when_it_is_down(settings):
     body = response.json()
     assert body["status"] == "not ready"
     assert body["checks"] == {"database": "ok", "broker": "disconnected"}
+
+
+def test_a_neutral_favicon_is_served_and_linked(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
+    assert icon.content[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    login = client.get("/login").text
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in login
+    svg = client.get("/static/favicon.svg")
+    assert svg.status_code == 200 and svg.text.lstrip().startswith("<svg")

@@ -110,7 +110,8 @@ def book_submit(request: Request, db_session: SessionDep, principal: CurrentPrin
         today = local_today()
         safe_day = min(max(chosen, today), today + dt.timedelta(days=365))
         context = _grid_context(request, db_session, principal, safe_day)
-        return render(request, "bookings/grid.html", {**context, "error": str(exc)}, status_code=status)
+        return render(request, "bookings/grid.html", {**context, "error": str(exc),
+                                                      "error_link": getattr(exc, "link", None)}, status_code=status)
     _announce(db_session, booking, "booked")
     db_session.commit()
     return RedirectResponse(f"/book?day={chosen.isoformat()}&booked={booking.id}", status_code=303)

@@ -36,7 +36,14 @@ class BookingError(ValueError):
 
 
 class BookingForbidden(PermissionError):
-    """The worker may not book (no active contract, house rules not accepted): 403."""
+    """The worker may not book (no active contract, house rules not accepted): 403.
+
+    ``link`` is (path, label) of the worker's page that puts it right, where there is one.
+    """
+
+    def __init__(self, message: str, *, link: tuple[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.link = link
 
 
 class BookingConflict(Exception):
@@ -84,7 +91,8 @@ def _check_worker(db_session: Session, worker: User, day: dt.date) -> None:
         raise BookingForbidden(_("You need an active contract on that day to book a room. "
                                  "Ask the collective about your contract."))
     if contracts_service.house_rules_pending(db_session=db_session, worker_id=worker.id) is not None:
-        raise BookingForbidden(_("Read and accept the house rules first (under Contract)."))
+        raise BookingForbidden(_("Read and accept the house rules first: they are on your contract page."),
+                               link=("/contract#house-rules", _("Read the house rules")))
 
 
 def _room(db_session: Session, room_id: int) -> Room:

@@ -1,4 +1,4 @@
-"""Liveness and readiness probes."""
+"""Liveness and readiness probes; the site icon that browsers ask for at /favicon.ico."""
 
 from __future__ import annotations
 
@@ -7,15 +7,23 @@ import socket
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy import text
 
 from location_ops.access import PUBLIC
 from location_ops.accounts.deps import allow
+from location_ops.web import STATIC_DIR
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(include_in_schema=False)
+
+
+@router.get("/favicon.ico", dependencies=[allow(PUBLIC)])
+def favicon() -> FileResponse:
+    """A neutral icon (a calendar page): browsers ask here whatever the pages link."""
+    return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/healthz", dependencies=[allow(PUBLIC)])

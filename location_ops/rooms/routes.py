@@ -19,7 +19,15 @@ from location_ops.forms import MAX_ID, Cents, Id, OptionalCents, form_page
 from location_ops.hygiene import service as hygiene_service
 from location_ops.i18n import _, lazy
 from location_ops.rooms import service
-from location_ops.rooms.models import Room
+from location_ops.rooms.models import Room, ShiftTemplate
+from location_ops.rooms.schemas import (
+    RoomRateIn,
+    RoomRateOut,
+    ShiftTemplateChange,
+    ShiftTemplateIn,
+    ShiftTemplateOut,
+    weekday_digits,
+)
 from location_ops.web import render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -86,6 +94,13 @@ def _room(db_session, room_id: int) -> Room:
         raise HTTPException(404, str(exc)) from None
 
 
+def _shift(db_session, shift_id: int) -> ShiftTemplate:
+    try:
+        return service.get_shift_by_id(db_session=db_session, shift_id=shift_id)
+    except service.NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
 @router.post("/admin/rooms/{room_id}/active", dependencies=[allow(ADMIN), form_page("/admin/rooms")])
 def rooms_toggle(db_session: SessionDep, room_id: Annotated[Id, Path()], active: Annotated[str, Form(max_length=5)] = ""):
     service.set_room_active(db_session=db_session, room=_room(db_session, room_id), active=active == "1")
@@ -137,11 +152,7 @@ def shift_update(request: Request, db_session: SessionDep, shift_id: Annotated[I
                  price: Annotated[Cents, Form(title=lazy("Price (€)"))],
                  weekdays: Annotated[list[Weekday] | None, Form(title=lazy("Weekdays"))] = None,
                  active: Annotated[str, Form(max_length=5)] = ""):
-    from location_ops.rooms.models import ShiftTemplate
-
-    shift = db_session.get(ShiftTemplate, shift_id)
-    if shift is None:
-        raise HTTPException(404, _("That shift does not exist."))
+    shift = _shift(db_session, shift_id)
     try:
         service.update_shift(db_session=db_session, shift=shift, starts=starts, ends=ends,
                              weekdays="".join(weekdays or []), price_cents=price, active=active == "1")
@@ -155,11 +166,7 @@ def shift_update(request: Request, db_session: SessionDep, shift_id: Annotated[I
 def shift_rate(request: Request, db_session: SessionDep, shift_id: Annotated[Id, Path()],
                room_id: Annotated[int, Form(ge=1, le=MAX_ID, title=lazy("Room"))],
                price: Annotated[OptionalCents, Form(title=lazy("Price (€), empty for the shift's price"))] = None):
-    from location_ops.rooms.models import ShiftTemplate
-
-    shift = db_session.get(ShiftTemplate, shift_id)
-    if shift is None:
-        raise HTTPException(404, _("That shift or room does not exist."))
+    shift = _shift(db_session, shift_id)
     room = _room(db_session, room_id)
     try:
         service.set_room_rate(db_session=db_session, shift=shift, room=room, price_cents=price)
@@ -207,3 +214,84 @@ def api_create_room(request: Request, db_session: SessionDep, body: RoomIn) -> R
         raise HTTPException(400, str(exc)) from None
     db_session.commit()
     return room
+
+
+# --- shift templates and their rates (operators) ----------------------------------------------
+
+
+def _shift_out(db_session, shift: ShiftTemplate) -> ShiftTemplateOut:
+    rates = service.rates_of(db_session=db_session, shift=shift)
+    return ShiftTemplateOut(id=shift.id, name=shift.name, starts=shift.starts, ends=shift.ends,
+                            weekdays=[int(day) for day in shift.weekdays], price_cents=shift.price_cents,
+                            active=shift.active,
+                            rates=[RoomRateOut(room_id=room_id, price_cents=price) for room_id, price in rates.items()])
+
+
+@api.get("/shift-templates", response_model=list[ShiftTemplateOut], dependencies=[allow(ADMIN)])
+def api_shift_templates(db_session: SessionDep) -> list[ShiftTemplateOut]:
+    """List the shift templates, inactive ones too, with the rooms' own rates."""
+    return [_shift_out(db_session, shift) for shift in service.list_shifts(db_session=db_session)]
+
+
+@api.post("/shift-templates", response_model=ShiftTemplateOut, status_code=201, dependencies=[allow(ADMIN)],
+          responses={409: {"description": "A shift with that name exists already"}})
+def api_create_shift_template(db_session: SessionDep, body: ShiftTemplateIn) -> ShiftTemplateOut:
+    """Add a shift template (operators); it is offered for booking at once."""
+    try:
+        shift = service.create_shift(db_session=db_session, name=body.name, starts=body.starts, ends=body.ends,
+                                     weekdays=weekday_digits(body.weekdays), price_cents=body.price_cents)
+    except service.RoomsConflict as exc:
+        raise HTTPException(409, str(exc)) from None
+    except service.RoomsError as exc:
+        raise HTTPException(422, str(exc)) from None
+    db_session.commit()
+    return _shift_out(db_session, shift)
+
+
+@api.get("/shift-templates/{shift_id}", response_model=ShiftTemplateOut, dependencies=[allow(ADMIN)])
+def api_shift_template(db_session: SessionDep, shift_id: Annotated[Id, Path()]) -> ShiftTemplateOut:
+    """One shift template with the rooms' own rates."""
+    return _shift_out(db_session, _shift(db_session, shift_id))
+
+
+@api.patch("/shift-templates/{shift_id}", response_model=ShiftTemplateOut, dependencies=[allow(ADMIN)])
+def api_change_shift_template(db_session: SessionDep, shift_id: Annotated[Id, Path()],
+                              body: ShiftTemplateChange) -> ShiftTemplateOut:
+    """Change a shift's times, weekdays or price, or deactivate it with ``"active": false``.
+
+    Bookings made already keep their times and price.
+    """
+    shift = _shift(db_session, shift_id)
+    try:
+        service.update_shift(db_session=db_session, shift=shift, starts=body.starts, ends=body.ends,
+                             weekdays=None if body.weekdays is None else weekday_digits(body.weekdays),
+                             price_cents=body.price_cents, active=body.active)
+    except service.RoomsError as exc:
+        raise HTTPException(422, str(exc)) from None
+    db_session.commit()
+    return _shift_out(db_session, shift)
+
+
+@api.put("/shift-templates/{shift_id}/rates/{room_id}", response_model=ShiftTemplateOut,
+         dependencies=[allow(ADMIN)])
+def api_set_room_rate(db_session: SessionDep, shift_id: Annotated[Id, Path()], room_id: Annotated[Id, Path()],
+                      body: RoomRateIn) -> ShiftTemplateOut:
+    """Give a room its own price for this shift."""
+    shift, room = _shift(db_session, shift_id), _room(db_session, room_id)
+    try:
+        service.set_room_rate(db_session=db_session, shift=shift, room=room, price_cents=body.price_cents)
+    except service.RoomsError as exc:
+        raise HTTPException(422, str(exc)) from None
+    db_session.commit()
+    return _shift_out(db_session, shift)
+
+
+@api.delete("/shift-templates/{shift_id}/rates/{room_id}", response_model=ShiftTemplateOut,
+            dependencies=[allow(ADMIN)])
+def api_remove_room_rate(db_session: SessionDep, shift_id: Annotated[Id, Path()],
+                         room_id: Annotated[Id, Path()]) -> ShiftTemplateOut:
+    """Let a room cost the shift's own price again (nothing changes where it had no rate)."""
+    shift, room = _shift(db_session, shift_id), _room(db_session, room_id)
+    service.set_room_rate(db_session=db_session, shift=shift, room=room, price_cents=None)
+    db_session.commit()
+    return _shift_out(db_session, shift)

@@ -218,17 +218,33 @@ def create_shift(*, db_session: Session, name: str, starts: dt.time, ends: dt.ti
         with db_session.begin_nested():
             db_session.flush()
     except IntegrityError:
-        raise RoomsError(_("A shift called '%(name)s' exists already.") % {"name": name}) from None
+        raise RoomsConflict(_("A shift called '%(name)s' exists already.") % {"name": name}) from None
     return shift
 
 
-def update_shift(*, db_session: Session, shift: ShiftTemplate, starts: dt.time, ends: dt.time, weekdays: str,
-                 price_cents: int, active: bool) -> None:
-    _name, weekdays = _check_shift_fields(shift.name, weekdays, price_cents)
+def get_shift_by_id(*, db_session: Session, shift_id: int) -> ShiftTemplate:
+    """Return a shift template, active or not."""
+    shift = db_session.get(ShiftTemplate, shift_id)
+    if shift is None:
+        raise NotFound(_("That shift does not exist."))
+    return shift
+
+
+def update_shift(*, db_session: Session, shift: ShiftTemplate, starts: dt.time | None = None,
+                 ends: dt.time | None = None, weekdays: str | None = None, price_cents: int | None = None,
+                 active: bool | None = None) -> None:
+    """Change a shift template; a value left out (None) stays as it is. ``active=False`` deactivates it."""
+    starts = shift.starts if starts is None else starts
+    ends = shift.ends if ends is None else ends
+    price_cents = shift.price_cents if price_cents is None else price_cents
+    _name, weekdays = _check_shift_fields(shift.name, shift.weekdays if weekdays is None else weekdays,
+                                          price_cents)
     if starts == ends:
         raise RoomsError(_("A shift must not start and end at the same time."))
-    shift.starts, shift.ends, shift.weekdays, shift.price_cents, shift.active = (
-        starts, ends, weekdays, price_cents, active)
+    shift.starts, shift.ends, shift.weekdays, shift.price_cents = starts, ends, weekdays, price_cents
+    if active is not None:
+        shift.active = active
+    db_session.flush()
 
 
 def ensure_default_shifts(*, db_session: Session) -> None:
@@ -255,6 +271,12 @@ def set_room_rate(*, db_session: Session, shift: ShiftTemplate, room: Room, pric
     else:
         rate.price_cents = price_cents
     db_session.flush()
+
+
+def rates_of(*, db_session: Session, shift: ShiftTemplate) -> dict[int, int]:
+    """Return {room_id: price_cents} for the rooms with their own price for this shift."""
+    return dict(db_session.execute(select(ShiftRate.room_id, ShiftRate.price_cents)
+                                   .where(ShiftRate.shift_id == shift.id).order_by(ShiftRate.room_id)).all())
 
 
 def room_rates(*, db_session: Session) -> dict[tuple[int, int], int]:

@@ -8,6 +8,10 @@
     if (!link) return;
     if (event) event.preventDefault();
     document.body.innerHTML = "";
+    // Remembered for this tab: pages reached with Back afterwards leave too (quick-exit.js).
+    try {
+      window.sessionStorage.setItem("location-ops-quick-exit", link.href);
+    } catch (error) { /* storage blocked: leave all the same */ }
     window.location.replace(link.href);
   }
   document.addEventListener("click", function (event) {

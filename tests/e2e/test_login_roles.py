@@ -75,3 +75,32 @@ def test_quick_exit_leaves_the_page(new_page, make_user, live_server):
     page.click("#quick-exit")
     page.wait_for_url("https://www.google.com/**")
     assert page.content().find("Planner") == -1
+
+
+def test_after_the_quick_exit_going_back_does_not_show_a_worker_page(new_page, make_user, live_server):
+    make_user(Role.WORKER, "e2e-exit-back")
+    page = new_page(PHONE)
+    browser_login(page, "e2e-exit-back", PASSWORD)
+    page.route("https://www.google.com/**", lambda route: route.fulfill(body="neutral", content_type="text/plain"))
+    worker_pages = []
+    for path in ("/bookings", "/contract"):  # a few pages deep, as she would be
+        page.goto(path)
+        assert page.locator("#quick-exit").is_visible()
+        worker_pages.append(page.url)
+    page.click("#quick-exit")
+    page.wait_for_url("https://www.google.com/**")
+    seen = []
+    for _step in range(3):
+        page.go_back(wait_until="commit")
+        page.wait_for_url("https://www.google.com/**")
+        page.wait_for_load_state()
+        seen.append(page.url)
+        assert "neutral" in page.content() and page.locator("#quick-exit").count() == 0, seen
+    assert not set(seen) & set(worker_pages)
+    # Opening the app again on purpose (a typed address) works as before, and forgets the exit.
+    page.goto("/contract")
+    assert page.locator("#quick-exit").is_visible()
+    page.goto("/bookings")
+    page.go_back()
+    page.wait_for_url("**/contract")
+    assert page.locator("#quick-exit").is_visible()
