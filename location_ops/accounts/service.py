@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from location_ops import events
 from location_ops.accounts.models import MFA_REQUIRED, AuthSession, LoginAttempt, Role, User
-from location_ops.clock import utcnow
+from location_ops.clock import local_today, utcnow
 from location_ops.config import Settings
 from location_ops.i18n import _, available_languages
 from location_ops.privacy.service import audit
@@ -563,5 +563,7 @@ def worker_start(*, db_session: Session, worker_id: int) -> dict:
         "next_bookings": bookings_service.worker_bookings(db_session=db_session, worker_id=worker_id,
                                                           since=utcnow(), limit=3),
         "start": rota_service.start_content(db_session=db_session),
+        "first_steps": bookings_service.first_steps(db_session=db_session, worker_id=worker_id,
+                                                    today=local_today()),
         "show_details": True,
     }

@@ -22,6 +22,7 @@ from location_ops.bookings.models import ROOM_OVERLAP, WORKER_OVERLAP, Booking, 
 from location_ops.clock import LOCAL_TZ, REPORT_YEARS_AHEAD, check_day, local_instant, utcnow
 from location_ops.config import Settings
 from location_ops.contracts import service as contracts_service
+from location_ops.contracts.models import Contract, ContractStatus
 from location_ops.i18n import _
 from location_ops.rooms import service as rooms_service
 from location_ops.rooms.models import Room
@@ -98,6 +99,19 @@ def booking_blockers(*, db_session: Session, worker_id: int, day: dt.date) -> li
     if contracts_service.house_rules_pending(db_session=db_session, worker_id=worker_id) is not None:
         found.append(Blocker("house_rules", _("Read and accept the house rules first: they are on your "
                                               "contract page."), _("Accept house rules"), "/contract#house-rules"))
+    return found
+
+
+def first_steps(*, db_session: Session, worker_id: int, today: dt.date) -> list[Blocker]:
+    """What a worker must still do before she can book at all, for her start page (empty when nothing)."""
+    found = booking_blockers(db_session=db_session, worker_id=worker_id, day=today)
+    if found and found[0].reason == "contract":
+        later = db_session.scalar(select(Contract.starts_on).where(
+            Contract.worker_id == worker_id, Contract.status == ContractStatus.ACTIVE, Contract.starts_on > today)
+            .order_by(Contract.starts_on).limit(1))
+        if later is not None:
+            found[0] = Blocker("contract_later", _("Your contract starts on %(day)s: you can book from that day.")
+                               % {"day": later.isoformat()}, _("My contract"), "/contract")
     return found
 
 

@@ -108,3 +108,32 @@ def test_a_confirmation_for_a_slot_that_cannot_be_booked_is_the_grid_with_the_re
     _login(client, rentals, contract=None)
     page = _confirm(client, room.id)
     assert page.status_code == 403 and "active contract" in page.text
+
+
+def test_a_new_workers_start_page_says_what_is_missing_before_she_can_book(client, rentals, app):
+    _login(client, rentals, contract=None)
+    page = client.get("/").text
+    assert "Before you can book a room" in page
+    step = page.split('data-step="contract"')[1].split("</li>")[0]
+    assert "no active contract yet" in step and 'href="/contract"' in step
+
+
+def test_the_start_page_names_the_house_rules_with_their_link_then_nothing(client, rentals, app):
+    worker = _login(client, rentals)
+    with app.state.sessionmaker() as db_session:
+        rules = contracts_service.publish_house_rules(db_session=db_session, text="Rule one.")
+        db_session.commit()
+        version = rules.version
+    page = client.get("/").text
+    assert 'data-step="contract"' not in page
+    assert 'data-step="house_rules"' in page and 'href="/contract#house-rules"' in page
+    with app.state.sessionmaker() as db_session:
+        contracts_service.accept_house_rules(db_session=db_session, worker_id=worker.id, version=version)
+        db_session.commit()
+    assert "Before you can book a room" not in client.get("/").text
+
+
+def test_a_contract_starting_later_is_named_with_its_date(client, rentals):
+    _login(client, rentals, starts_on=TOMORROW)
+    step = client.get("/").text.split('data-step="contract_later"')[1].split("</li>")[0]
+    assert f"Your contract starts on {TOMORROW.isoformat()}" in step
