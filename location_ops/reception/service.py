@@ -88,7 +88,7 @@ class TileState(StrEnum):
     def label(self) -> str:
         return {TileState.ALARM: lazy("ALARM"), TileState.OUT_OF_SERVICE: lazy("Out of service"),
                 TileState.OCCUPIED: lazy("Occupied"), TileState.NEEDS_CLEANING: lazy("Needs cleaning"),
-                TileState.BOOKED: lazy("Not arrived"), TileState.HELD: lazy("Held"),
+                TileState.BOOKED: lazy("Not arrived"), TileState.HELD: lazy("Not free"),
                 TileState.FREE: lazy("Free")}[self]
 
 

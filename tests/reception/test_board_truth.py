@@ -90,7 +90,7 @@ def test_every_give_room_the_board_offers_succeeds_and_every_other_tile_says_why
     tiles = {number: _tile(client, number) for number in range(1, 6)}
     assert 'data-action="give"' in tiles[1] and 'data-state="free"' in tiles[1]
     assert 'data-state="held"' in tiles[2] and "out of service from 14:00" in tiles[2]
-    assert 'data-state="held"' in tiles[3] and "held until 18:00" in tiles[3]
+    assert 'data-state="held"' in tiles[3] and "booked until 18:00" in tiles[3]
     assert "Free" not in tiles[3] and 'data-action="give"' not in tiles[3]
     assert "once the hygiene round is done" in tiles[4] and "once the hygiene round is done" in tiles[5]
 
