@@ -329,7 +329,8 @@ def check_out_preview(*, db_session: Session, settings: Settings, booking_id: in
     if booking.checked_in_at is None or booking.checked_out_at is not None:
         raise ReceptionError(_("%(name)s is not checked in to room %(n)d.") % {"name": pseudonym, "n": room.number},
                              409)
-    return {"booking": booking, "room": room, "pseudonym": pseudonym, "timing": _timing_out(settings, booking, now)}
+    return {"booking": booking, "room": room, "pseudonym": pseudonym, "timing": _timing_out(settings, booking, now),
+            "releases": now < booking.ends_at}
 
 
 def _check_arrival(db_session: Session, settings: Settings, booking: Booking, room: Room, pseudonym: str,

@@ -27,6 +27,8 @@ def _check_in_and_out_early(client, place, name: str, room: int) -> int:
     assert client.post(f"/reception/bookings/{booking_id}/check-in", headers={"X-CSRF-Token": token},
                        follow_redirects=False).status_code == 303
     clock.advance(dt.timedelta(hours=2, seconds=30))  # 12:20:30, the shift runs until 18:00
+    sheet = client.get(f"/reception/bookings/{booking_id}/check-out", headers={"HX-Request": "true"}).text
+    assert "The rest of the booking is released" in sheet
     assert client.post(f"/reception/bookings/{booking_id}/check-out", headers={"X-CSRF-Token": token},
                        follow_redirects=False).status_code == 303
     return booking_id
@@ -56,6 +58,8 @@ def test_a_check_out_after_the_end_keeps_the_booking_as_it_was(client, place, ho
     token = csrf(client)
     client.post(f"/reception/bookings/{booking_id}/check-in", headers={"X-CSRF-Token": token})
     clock.freeze(dt.datetime(2026, 12, 1, 18, 30, tzinfo=LOCAL_TZ))
+    sheet = client.get(f"/reception/bookings/{booking_id}/check-out", headers={"HX-Request": "true"}).text
+    assert "Late: the booking ended at 18:00" in sheet and "is released" not in sheet
     assert client.post(f"/reception/bookings/{booking_id}/check-out", headers={"X-CSRF-Token": token},
                        follow_redirects=False).status_code == 303
     booking = place.get_booking(booking_id)
