@@ -159,10 +159,13 @@ def bookings_page(request: Request, db_session: SessionDep, principal: CurrentPr
     if principal.role == Role.HOST:
         return render(request, "bookings/host.html",
                       {"by_day": service.host_bookings(db_session=db_session, today=today), "today": today})
-    first = day or today
+    # This week (from Monday) unless another first day is asked for.
+    this_week = today - dt.timedelta(days=today.weekday())
+    first = day or this_week
     return render(request, "bookings/overview.html", {
         "overview": service.operator_overview(db_session=db_session, first_day=first, days=7), "first": first,
-        "prev": first - dt.timedelta(days=7), "next": first + dt.timedelta(days=7), "today": today})
+        "prev": first - dt.timedelta(days=7), "next": first + dt.timedelta(days=7), "today": today,
+        "this_week": this_week})
 
 
 @router.get("/bookings/{booking_id}/cancel", dependencies=[allow(BOOKINGS)])

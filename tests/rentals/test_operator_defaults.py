@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from location_ops.contracts import service as contracts_service
@@ -34,3 +35,17 @@ def test_contract_buttons_say_what_they_do(client, rentals, login_staff, app):
     assert "End the contract of bo? She can no longer book." in page
     with app.state.sessionmaker() as db_session:
         assert len(contracts_service.list_contracts(db_session=db_session)) == 2
+
+
+def test_the_operators_bookings_overview_shows_this_week_from_monday(client, rentals, login_staff):
+    from tests.rentals.conftest import TODAY
+
+    rentals.rooms(1)
+    login_staff("operator")
+    page = client.get("/bookings").text
+    days = re.findall(r'<h2 data-day="([\d-]+)"', page)
+    monday = TODAY - dt.timedelta(days=TODAY.weekday())
+    assert days == [(monday + dt.timedelta(days=n)).isoformat() for n in range(7)]
+    assert 'href="/bookings">' not in page.split("</h1>")[1].split("<h2")[0]  # already this week
+    later = client.get(f"/bookings?day={monday + dt.timedelta(days=7)}").text
+    assert 'href="/bookings">' in later.split("</h1>")[1].split("<h2")[0]
