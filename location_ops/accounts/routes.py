@@ -272,10 +272,18 @@ def password_change(request: Request, db_session: SessionDep, principal: Current
 # --- pages: user administration (operator) ------------------------------------------
 
 
+#: The new-user form lists the roles from the least to the most privileged and starts with the first.
+NEW_USER_ROLES = [Role.WORKER, Role.SECURITY, Role.CASEWORKER, Role.HOST, Role.OPERATOR]
+
+
+def _users_context(db_session, **extra) -> dict:
+    return {"users": service.list_users(db_session=db_session), "roles": list(Role), "new_roles": NEW_USER_ROLES,
+            "username_rule": service.username_rule(), **extra}
+
+
 @router.get("/admin/users", dependencies=[allow(ADMIN)])
 def users_page(request: Request, db_session: SessionDep):
-    return render(request, "accounts/users.html",
-                  {"users": service.list_users(db_session=db_session), "roles": list(Role)})
+    return render(request, "accounts/users.html", _users_context(db_session))
 
 
 @router.post("/admin/users", dependencies=[allow(ADMIN)])
@@ -284,15 +292,20 @@ def users_create(
     username: Annotated[str, Form(max_length=10_000)] = "",
     password: Annotated[str, Form(max_length=10_000)] = "",
     role: Annotated[str, Form(max_length=32)] = "",
+    confirm_operator: Annotated[bool, Form()] = False,
 ):
     try:
+        if role == Role.OPERATOR and not confirm_operator:
+            # An operator sees and changes everything: asked once more, with the form kept.
+            raise service.AccountError(_("An operator can see and change everything, every worker's "
+                                         "contract included. Tick the confirmation to create an operator."))
         service.create_user(db_session=db_session, settings=request.app.state.settings, username=username,
                             password=password, role=role, actor_id=principal.id)
     except service.AccountError as exc:
         db_session.rollback()
         return render(request, "accounts/users.html",
-                      {"users": service.list_users(db_session=db_session), "roles": list(Role),
-                       "error": str(exc), "form": {"username": username[:64], "role": role}},
+                      _users_context(db_session, error=str(exc), form={"username": username[:64], "role": role},
+                                     ask_operator=role == Role.OPERATOR),
                       status_code=400)
     db_session.commit()
     return RedirectResponse("/admin/users", status_code=303)
@@ -345,8 +358,7 @@ def users_reset_password(request: Request, db_session: SessionDep, principal: Cu
                                new=password, actor_id=principal.id)
     except service.AccountError as exc:
         db_session.rollback()
-        return render(request, "accounts/users.html",
-                      {"users": service.list_users(db_session=db_session), "roles": list(Role), "error": str(exc)},
+        return render(request, "accounts/users.html", _users_context(db_session, error=str(exc)),
                       status_code=400)
     db_session.commit()
     return RedirectResponse("/admin/users?password=reset", status_code=303)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from location_ops import events
 from location_ops.accounts.models import MFA_REQUIRED, AuthSession, LoginAttempt, Role, User
-from location_ops.clock import utcnow
+from location_ops.clock import local_today, utcnow
 from location_ops.config import Settings
 from location_ops.i18n import _, available_languages
 from location_ops.privacy.service import audit
@@ -138,14 +138,33 @@ def username_skeletons(username: str) -> frozenset[str]:
     return frozenset({_skeleton(normalise_username(username)), _skeleton(username_key(username))})
 
 
+#: What a username may hold besides letters (with their accents) and digits.
+USERNAME_PUNCTUATION = frozenset(".-_")
+
+
+def _username_char(ch: str) -> bool:
+    # Letters of any script and their combining marks (a worker's name in her own language),
+    # decimal digits (not "²" or "½"), and . - _ ; no spaces, symbols, emoji or markup.
+    return unicodedata.category(ch)[0] in "LM" or unicodedata.category(ch) == "Nd" or ch in USERNAME_PUNCTUATION
+
+
+def username_rule() -> str:
+    """The sentence that says what a username may contain (shown beside the field and in the refusal)."""
+    return _("A username takes letters, digits, dots (.), hyphens (-) and underscores (_) only; no spaces.")
+
+
 def check_username(username: str) -> None:
-    """Refuse a username that is empty, too long, or has line breaks or invisible characters."""
+    """Refuse a username that is empty, too long, or has anything but letters, digits, ``.``, ``-`` and ``_``."""
     if not username:
         raise AccountError(_("A username is required."))
     if len(username) > USERNAME_MAX or len(username_key(username)) > USERNAME_MAX:
         raise AccountError(_("A username can be at most %(n)d characters long.") % {"n": USERNAME_MAX})
     if any(ch.isspace() and ch != " " for ch in username) or not username.isprintable():
         raise AccountError(_("A username cannot contain line breaks or control characters."))
+    if not all(_username_char(ch) for ch in username):
+        raise AccountError(username_rule())
+    if unicodedata.category(username[0])[0] == "M":
+        raise AccountError(username_rule())
 
 
 def check_username_available(*, db_session: Session, username: str) -> None:
@@ -533,5 +552,7 @@ def worker_start(*, db_session: Session, worker_id: int) -> dict:
         "next_bookings": bookings_service.worker_bookings(db_session=db_session, worker_id=worker_id,
                                                           since=utcnow(), limit=3),
         "start": rota_service.start_content(db_session=db_session),
+        "first_steps": bookings_service.first_steps(db_session=db_session, worker_id=worker_id,
+                                                    today=local_today()),
         "show_details": True,
     }

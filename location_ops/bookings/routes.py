@@ -65,8 +65,10 @@ def _grid_context(request: Request, db_session, principal, day: dt.date) -> dict
     previous = first - dt.timedelta(days=GRID_DAYS)
     # Babel's currency formatting is the slowest part of the page: once per distinct price.
     prices = {cell.price_cents for _room, cells in grid.rows for cell in cells}
+    blockers = (service.booking_blockers(db_session=db_session, worker_id=principal.id, day=day)
+                if principal.role == Role.WORKER else [])
     return {
-        "grid": grid, "day": day, "days": days, "today": today,
+        "grid": grid, "day": day, "days": days, "today": today, "blockers": blockers,
         "prices": {cents: fmt_cents(cents) for cents in prices},
         "can_book": principal.role == Role.WORKER and day <= horizon,
         "beyond_horizon": day > horizon,
@@ -94,6 +96,29 @@ def grid_page(request: Request, db_session: SessionDep, principal: CurrentPrinci
     return render(request, "bookings/grid.html", context)
 
 
+@router.get("/book/confirm", dependencies=[allow(BOOKINGS)])
+def book_confirm(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
+                 room_id: Annotated[Id, Query(title=lazy("Room"))],
+                 day: Annotated[Day, Query(title=lazy("Day"))],
+                 shift: Annotated[str, Query(max_length=32, title=lazy("Shift"))]):
+    """Before booking: the room, the time, the price and what cancelling would cost."""
+    _worker_only(principal)
+    try:
+        terms = service.quote(db_session=db_session, settings=request.app.state.settings, worker=principal.user,
+                              room_id=room_id, day=day, shift=shift)
+    except (service.BookingError, service.BookingForbidden, service.BookingConflict) as exc:
+        return _grid_error(request, db_session, principal, day, exc)
+    return render(request, "bookings/confirm.html", {"quote": terms, "day": day})
+
+
+def _grid_error(request: Request, db_session, principal, chosen: dt.date, exc: Exception):
+    """The grid again with the refusal's sentence on top (and the status it deserves)."""
+    today = local_today()
+    safe_day = min(max(chosen, today), today + dt.timedelta(days=365))
+    context = _grid_context(request, db_session, principal, safe_day)
+    return render(request, "bookings/grid.html", {**context, "error": str(exc)}, status_code=STATUS[type(exc)])
+
+
 @router.post("/book", dependencies=[allow(BOOKINGS)])
 def book_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
                 room_id: Annotated[int, Form(ge=1, le=MAX_ID, title=lazy("Room"))],
@@ -106,12 +131,7 @@ def book_submit(request: Request, db_session: SessionDep, principal: CurrentPrin
                                room_id=room_id, day=chosen, shift=shift)
     except (service.BookingError, service.BookingForbidden, service.BookingConflict) as exc:
         db_session.rollback()
-        status = STATUS[type(exc)]
-        today = local_today()
-        safe_day = min(max(chosen, today), today + dt.timedelta(days=365))
-        context = _grid_context(request, db_session, principal, safe_day)
-        return render(request, "bookings/grid.html", {**context, "error": str(exc),
-                                                      "error_link": getattr(exc, "link", None)}, status_code=status)
+        return _grid_error(request, db_session, principal, chosen, exc)
     _announce(db_session, booking, "booked")
     db_session.commit()
     return RedirectResponse(f"/book?day={chosen.isoformat()}&booked={booking.id}", status_code=303)
@@ -139,10 +159,13 @@ def bookings_page(request: Request, db_session: SessionDep, principal: CurrentPr
     if principal.role == Role.HOST:
         return render(request, "bookings/host.html",
                       {"by_day": service.host_bookings(db_session=db_session, today=today), "today": today})
-    first = day or today
+    # This week (from Monday) unless another first day is asked for.
+    this_week = today - dt.timedelta(days=today.weekday())
+    first = day or this_week
     return render(request, "bookings/overview.html", {
         "overview": service.operator_overview(db_session=db_session, first_day=first, days=7), "first": first,
-        "prev": first - dt.timedelta(days=7), "next": first + dt.timedelta(days=7), "today": today})
+        "prev": first - dt.timedelta(days=7), "next": first + dt.timedelta(days=7), "today": today,
+        "this_week": this_week})
 
 
 @router.get("/bookings/{booking_id}/cancel", dependencies=[allow(BOOKINGS)])

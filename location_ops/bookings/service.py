@@ -22,6 +22,7 @@ from location_ops.bookings.models import ROOM_OVERLAP, WORKER_OVERLAP, Booking, 
 from location_ops.clock import LOCAL_TZ, REPORT_YEARS_AHEAD, check_day, local_instant, utcnow
 from location_ops.config import Settings
 from location_ops.contracts import service as contracts_service
+from location_ops.contracts.models import Contract, ContractStatus
 from location_ops.i18n import _
 from location_ops.rooms import service as rooms_service
 from location_ops.rooms.models import Room
@@ -36,14 +37,7 @@ class BookingError(ValueError):
 
 
 class BookingForbidden(PermissionError):
-    """The worker may not book (no active contract, house rules not accepted): 403.
-
-    ``link`` is (path, label) of the worker's page that puts it right, where there is one.
-    """
-
-    def __init__(self, message: str, *, link: tuple[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.link = link
+    """The worker may not book (no active contract, house rules not accepted): 403."""
 
 
 class BookingConflict(Exception):
@@ -84,15 +78,49 @@ def _check_bookable_day(settings: Settings, day: dt.date, now: dt.datetime) -> N
                               "last": last.isoformat()})
 
 
+@dataclass(frozen=True)
+class Blocker:
+    """What stands between a worker and booking on a day: a sentence, a short label and where to fix it."""
+
+    #: "contract" or "house_rules"
+    reason: str
+    sentence: str
+    label: str
+    link: str
+
+
+def booking_blockers(*, db_session: Session, worker_id: int, day: dt.date) -> list[Blocker]:
+    """Why this worker cannot book on this day (no active contract, house rules to accept); empty when she can."""
+    found = []
+    if contracts_service.active_contract_on(db_session=db_session, worker_id=worker_id, day=day) is None:
+        found.append(Blocker("contract", _("You need an active contract on that day to book a room. "
+                                           "Ask the collective about your contract."),
+                             _("No contract"), "/contract"))
+    if contracts_service.house_rules_pending(db_session=db_session, worker_id=worker_id) is not None:
+        found.append(Blocker("house_rules", _("Read and accept the house rules first: they are on your "
+                                              "contract page."), _("Accept house rules"), "/contract#house-rules"))
+    return found
+
+
+def first_steps(*, db_session: Session, worker_id: int, today: dt.date) -> list[Blocker]:
+    """What a worker must still do before she can book at all, for her start page (empty when nothing)."""
+    found = booking_blockers(db_session=db_session, worker_id=worker_id, day=today)
+    if found and found[0].reason == "contract":
+        later = db_session.scalar(select(Contract.starts_on).where(
+            Contract.worker_id == worker_id, Contract.status == ContractStatus.ACTIVE, Contract.starts_on > today)
+            .order_by(Contract.starts_on).limit(1))
+        if later is not None:
+            found[0] = Blocker("contract_later", _("Your contract starts on %(day)s: you can book from that day.")
+                               % {"day": later.isoformat()}, _("My contract"), "/contract")
+    return found
+
+
 def _check_worker(db_session: Session, worker: User, day: dt.date) -> None:
     if worker.role != Role.WORKER:
         raise BookingForbidden(_("Only workers book rooms."))
-    if contracts_service.active_contract_on(db_session=db_session, worker_id=worker.id, day=day) is None:
-        raise BookingForbidden(_("You need an active contract on that day to book a room. "
-                                 "Ask the collective about your contract."))
-    if contracts_service.house_rules_pending(db_session=db_session, worker_id=worker.id) is not None:
-        raise BookingForbidden(_("Read and accept the house rules first: they are on your contract page."),
-                               link=("/contract#house-rules", _("Read the house rules")))
+    blockers = booking_blockers(db_session=db_session, worker_id=worker.id, day=day)
+    if blockers:
+        raise BookingForbidden(blockers[0].sentence)
 
 
 def _room(db_session: Session, room_id: int) -> Room:
@@ -150,10 +178,9 @@ def _raise_conflict(exc: IntegrityError, room: Room) -> None:
     raise exc
 
 
-def book(*, db_session: Session, settings: Settings, worker: User, room_id: int, day: dt.date, shift: str,
-         now: dt.datetime | None = None) -> Booking:
-    """Book a room for a shift on a local date, for a worker with an active contract."""
-    now = now or utcnow()
+def _shift_slot(db_session: Session, settings: Settings, worker: User, room_id: int, day: dt.date, shift: str,
+                now: dt.datetime) -> tuple[Room, rooms_service.ShiftSlot, int]:
+    """The checks of ``book`` before the insert: who, which day, which room and shift; returns the price too."""
     _check_worker(db_session, worker, day)  # who may book comes before what: a 403 says nothing of the rest
     _check_bookable_day(settings, day, now)
     room = _room(db_session, room_id)
@@ -167,7 +194,61 @@ def book(*, db_session: Session, settings: Settings, worker: User, room_id: int,
                                                ends_at=slot.ends_at)
     if outage is not None:
         raise BookingConflict(_("Room %(n)d is out of service then.") % {"n": room.number})
-    price = rooms_service.price_for(db_session=db_session, shift=slot.shift, room_id=room.id)
+    return room, slot, rooms_service.price_for(db_session=db_session, shift=slot.shift, room_id=room.id)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What booking a shift would mean, shown before the booking is made: the price and the cancellation terms."""
+
+    room: Room
+    slot: rooms_service.ShiftSlot
+    price_cents: int
+    #: Until when cancelling is free.
+    deadline: dt.datetime
+    #: What cancelling costs after the deadline (the contract's late-cancellation share of the price).
+    late_charge_cents: int
+    percent: int
+    #: "passed" (cancelling would cost right away), "soon" (free for less than an hour) or "" (free for longer).
+    warning: str
+
+
+#: A free cancellation that ends within this time is announced before booking.
+DEADLINE_WARNING = dt.timedelta(hours=1)
+
+
+def quote(*, db_session: Session, settings: Settings, worker: User, room_id: int, day: dt.date, shift: str,
+          now: dt.datetime | None = None) -> Quote:
+    """Check a booking as ``book`` would and say what it costs, and what cancelling it would cost, before it is made.
+
+    The database still decides at ``book``; this also says beforehand when the room is taken or
+    the worker holds another room then, so the confirmation does not offer what then fails.
+    """
+    now = now or utcnow()
+    room, slot, price = _shift_slot(db_session, settings, worker, room_id, day, shift, now)
+    overlapping = db_session.execute(
+        select(Booking.worker_id, Room.number).join(Room, Room.id == Booking.room_id).where(
+            Booking.status == BookingStatus.BOOKED, Booking.starts_at < slot.ends_at, Booking.ends_at > slot.starts_at,
+            (Booking.room_id == room.id) | (Booking.worker_id == worker.id))).all()
+    for worker_id, number in overlapping:
+        if worker_id == worker.id:
+            raise BookingConflict(_("You already have room %(n)d booked at that time. One room per person at "
+                                    "a time.") % {"n": number})
+    if overlapping:
+        raise BookingConflict(_("Room %(n)d is already taken for that time. Choose another room or shift.")
+                              % {"n": room.number})
+    deadline = slot.starts_at - dt.timedelta(hours=settings.cancellation_deadline_hours)
+    contract = contracts_service.active_contract_on(db_session=db_session, worker_id=worker.id, day=day)
+    percent = contract.late_cancel_percent if contract is not None else 100
+    warning = "passed" if now >= deadline else "soon" if deadline - now <= DEADLINE_WARNING else ""
+    return Quote(room, slot, price, deadline, price * percent // 100, percent, warning)
+
+
+def book(*, db_session: Session, settings: Settings, worker: User, room_id: int, day: dt.date, shift: str,
+         now: dt.datetime | None = None) -> Booking:
+    """Book a room for a shift on a local date, for a worker with an active contract."""
+    now = now or utcnow()
+    room, slot, price = _shift_slot(db_session, settings, worker, room_id, day, shift, now)
     booking = Booking(room_id=room.id, worker_id=worker.id, shift=slot.shift.name, day=day, starts_at=slot.starts_at,
                       ends_at=slot.ends_at, status=BookingStatus.BOOKED, price_cents=price, charge_cents=0,
                       created_at=now)
@@ -291,10 +372,12 @@ class Cell:
     room: Room
     slot: rooms_service.ShiftSlot
     available: bool
-    #: "free", "taken", "mine", "out_of_service", "past"
+    #: "free", "taken", "mine", "own_overlap" (the viewer holds another room then), "out_of_service", "past"
     state: str
     booking_id: int | None = None  # only for the caller's own booking
     price_cents: int = 0
+    #: For "own_overlap": the number of the room the viewer holds then.
+    own_room: int | None = None
 
 
 @dataclass
@@ -320,12 +403,16 @@ def availability(*, db_session: Session, first_day: dt.date, days: int = 1, view
     start = min(slot.starts_at for slot in all_slots)
     end = max(slot.ends_at for slot in all_slots)
     held: dict[int, list[tuple[dt.datetime, dt.datetime, int, int]]] = defaultdict(list)
+    own: list[tuple[dt.datetime, dt.datetime, int]] = []
+    numbers = {room.id: room.number for room in rooms}
     for room_id, starts_at, ends_at, worker_id, booking_id in db_session.execute(
             select(Booking.room_id, Booking.starts_at, Booking.ends_at, Booking.worker_id, Booking.id).where(
                 # A booking lasts at most a day, so its local start date narrows the search (indexed).
                 Booking.day >= first_day - dt.timedelta(days=1), Booking.day <= day_slots[-1],
                 Booking.status == BookingStatus.BOOKED, Booking.starts_at < end, Booking.ends_at > start)):
         held[room_id].append((starts_at, ends_at, worker_id, booking_id))
+        if viewer_id is not None and worker_id == viewer_id:
+            own.append((starts_at, ends_at, numbers.get(room_id, 0)))
     blocked: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
     for outage in rooms_service.outages_between(db_session=db_session, starts_at=start, ends_at=end):
         blocked[outage.room_id].append((outage.starts_at, outage.ends_at))
@@ -348,8 +435,14 @@ def availability(*, db_session: Session, first_day: dt.date, days: int = 1, view
                     state = "out_of_service"
                 if state == "free" and slot.starts_at <= now:
                     state = "past"
+                own_room = None
+                if state == "free":
+                    # The worker constraint would refuse it: one room per person at a time.
+                    own_room = next((number for a, b, number in own if a < slot.ends_at and b > slot.starts_at), None)
+                    if own_room is not None:
+                        state = "own_overlap"
                 price = rates.get((slot.shift.id, room.id), slot.shift.price_cents)
-                cells.append(Cell(room, slot, state == "free", state, own_id, price))
+                cells.append(Cell(room, slot, state == "free", state, own_id, price, own_room))
             rows.append((room, cells))
         grids.append(DayGrid(day, slots_by_day[day], rows))
     return grids

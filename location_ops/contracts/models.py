@@ -22,6 +22,13 @@ class ContractStatus(StrEnum):
     def label(self) -> str:
         return CONTRACT_STATUS_LABELS[self]
 
+    def action_from(self, current: ContractStatus) -> str:
+        """The button that moves a contract from ``current`` to this status names what it does."""
+        if self == ContractStatus.ACTIVE:
+            return lazy("Resume contract") if current == ContractStatus.SUSPENDED else lazy("Activate contract")
+        return {ContractStatus.SUSPENDED: lazy("Suspend contract"), ContractStatus.ENDED: lazy("End contract"),
+                ContractStatus.DRAFT: lazy("Back to draft")}[self]
+
 
 CONTRACT_STATUS_LABELS = {
     ContractStatus.DRAFT: lazy("draft"),

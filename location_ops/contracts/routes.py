@@ -85,12 +85,21 @@ def statements_page(request: Request, db_session: SessionDep, principal: Current
     if principal.role != Role.WORKER:
         workers = [u.username for u in db_session.query(User).filter(User.role == Role.WORKER)
                    .order_by(User.username_key)]
-    first = result.month if result else local_today().replace(day=1)
+    overview = None
+    if result is None:
+        # No worker chosen: this month for every worker at once, instead of an empty page.
+        try:
+            first = service.parse_month(month, local_today())
+            overview = service.month_overview(db_session=db_session, month=first)
+        except service.ContractError as exc:
+            raise HTTPException(400, str(exc)) from None
+    else:
+        first = result.month
     prev = (first - dt.timedelta(days=1)).replace(day=1)
     nxt = (first + dt.timedelta(days=32)).replace(day=1)
     return render(request, "contracts/statement.html", {
         "statement": result, "worker": worker_user, "workers": workers, "month": first, "prev": prev, "next": nxt,
-        "methods": list(PaymentMethod), "today": local_today()})
+        "methods": list(PaymentMethod), "today": local_today(), "overview": overview})
 
 
 @router.get("/statements.csv", dependencies=[allow(CONTRACTS)])

@@ -252,6 +252,19 @@ class Statement:
         return self.opening_cents + self.charges_cents - self.paid_cents
 
 
+def month_overview(*, db_session: Session, month: dt.date) -> list[tuple[str, Statement]]:
+    """Every worker's statement of a month who had something in it or still owes (operator's default view)."""
+    from location_ops.accounts.models import Role, User
+
+    found = []
+    for worker_id, username in db_session.execute(
+            select(User.id, User.username).where(User.role == Role.WORKER).order_by(User.username_key)):
+        result = statement(db_session=db_session, worker_id=worker_id, month=month)
+        if result.lines or result.opening_cents:
+            found.append((username, result))
+    return found
+
+
 def parse_month(value: str | None, default: dt.date) -> dt.date:
     if not value:
         return default.replace(day=1)

@@ -80,13 +80,16 @@ class TileState(StrEnum):
     OCCUPIED = "occupied"
     NEEDS_CLEANING = "needs_cleaning"
     BOOKED = "booked"
+    #: Not free: a booking or an outage holds it for (part of) the period a walk-in would get.
+    HELD = "held"
     FREE = "free"
 
     @property
     def label(self) -> str:
         return {TileState.ALARM: lazy("ALARM"), TileState.OUT_OF_SERVICE: lazy("Out of service"),
                 TileState.OCCUPIED: lazy("Occupied"), TileState.NEEDS_CLEANING: lazy("Needs cleaning"),
-                TileState.BOOKED: lazy("Not arrived"), TileState.FREE: lazy("Free")}[self]
+                TileState.BOOKED: lazy("Not arrived"), TileState.HELD: lazy("Not free"),
+                TileState.FREE: lazy("Free")}[self]
 
 
 @dataclass
@@ -106,8 +109,15 @@ class Tile:
     outage: RoomOutage | None = None
     needs_cleaning: bool = False
     hygiene_hold: bool = False
-    overdue: list[str] = field(default_factory=list)
     warnings: list[alarms_service.DeviceWarning] = field(default_factory=list)
+    #: Whether "Give room" would succeed now (as far as the room decides: not who gets it).
+    can_give: bool = False
+    #: Until when a booking (or an outage) that is not on the tile otherwise holds the room.
+    held_until: dt.datetime | None = None
+    #: "booking" or "outage": what holds the room until ``held_until``.
+    held_by: str = ""
+    #: Giving is refused until the hygiene round is done (or a failed item is cleared).
+    clean_first: bool = False
 
 
 @dataclass
@@ -120,6 +130,19 @@ class Board:
     warnings: list[alarms_service.DeviceWarning]
     shift: HostShift | None
     shift_host: str | None
+    #: Room numbers whose daily round / weekly clean is overdue: one line for the board, not a badge per tile.
+    overdue_daily: list[int] = field(default_factory=list)
+    overdue_weekly: list[int] = field(default_factory=list)
+    #: Why no room can be given now (no shift now or soon), or "".
+    give_closed: str = ""
+
+    @property
+    def visits_over(self) -> list[rota_service.Occurrence]:
+        return [visit for visit in self.visits if visit.ends_at <= self.now]
+
+    @property
+    def visits_coming(self) -> list[rota_service.Occurrence]:
+        return [visit for visit in self.visits if visit.ends_at > self.now]
 
 
 def _is_late(settings: Settings, booking: Booking, now: dt.datetime) -> bool:
@@ -146,12 +169,19 @@ def board(*, db_session: Session, settings: Settings, now: dt.datetime) -> Board
     for alarm in alarms_service.open_alarms(db_session=db_session):
         if alarm.room_id is not None:
             alarms.setdefault(alarm.room_id, alarm)
-    outages = {outage.room_id: outage for outage in rooms_service.outages_between(
-        db_session=db_session, starts_at=now, ends_at=now + dt.timedelta(seconds=1))}
+    slot = _current_slot(db_session, now)
+    give_from, give_until = _give_period(slot, now)
+    outages, later_outages = {}, {}
+    for outage in rooms_service.outages_between(db_session=db_session, starts_at=now,
+                                                ends_at=max(give_until or now, now) + dt.timedelta(seconds=1)):
+        if outage.starts_at <= now:
+            outages[outage.room_id] = outage
+        else:
+            later_outages.setdefault(outage.room_id, outage)
     holds = {hold.room_id for hold in hygiene_service.open_holds(db_session=db_session)}
-    overdue: dict[int, list[str]] = {}
+    overdue_daily, overdue_weekly = [], []
     for entry in hygiene_service.overdue_rounds(db_session=db_session, now=now, settings=settings):
-        overdue.setdefault(entry.room_id, []).append(entry.kind.value)
+        (overdue_daily if entry.kind == RoundKind.DAILY else overdue_weekly).append(entry.room_number)
     dirty = rooms_needing_cleaning(db_session=db_session)
     device_rooms = dict(db_session.execute(select(Device.id, Device.room_id)).all())
     room_warnings: dict[int, list[alarms_service.DeviceWarning]] = {}
@@ -167,8 +197,7 @@ def board(*, db_session: Session, settings: Settings, now: dt.datetime) -> Board
     tiles = []
     for room in rooms:
         tile = Tile(room=room, state=TileState.FREE, alarm=alarms.get(room.id), outage=outages.get(room.id),
-                    hygiene_hold=room.id in holds, overdue=overdue.get(room.id, []),
-                    warnings=room_warnings.get(room.id, []))
+                    hygiene_hold=room.id in holds, warnings=room_warnings.get(room.id, []))
         tile.needs_cleaning = room.id in dirty
         for row in by_room.get(room.id, ()):
             booking = row.booking
@@ -194,12 +223,59 @@ def board(*, db_session: Session, settings: Settings, now: dt.datetime) -> Board
             tile.state = TileState.NEEDS_CLEANING
         elif tile.expected is not None:
             tile.state = TileState.BOOKED
+        if tile.state in (TileState.FREE, TileState.NEEDS_CLEANING) and give_from is not None:
+            _decide_give(tile, by_room.get(room.id, ()), later_outages.get(room.id), give_from, give_until,
+                         settings)
         tiles.append(tile)
     shift, host = db_session.execute(
         select(HostShift, User.username).outerjoin(User, User.id == HostShift.host_id)
         .where(HostShift.open_key == OPEN)).first() or (None, None)
+    give_closed = ""
+    if give_from is None:
+        give_closed = (_("No shift runs now or later today: no room can be given.") if slot is None else
+                       _("The next shift starts at %(time)s: rooms can be given from two hours before.")
+                       % {"time": _hhmm(slot.starts_at)})
     return Board(now=now, today=today, tiles=tiles, warnings=general, shift=shift, shift_host=host,
-                 visits=rota_service.visits_on(db_session=db_session, day=today))
+                 visits=rota_service.visits_on(db_session=db_session, day=today),
+                 overdue_daily=overdue_daily, overdue_weekly=overdue_weekly, give_closed=give_closed)
+
+
+#: A room is given for a running shift, or for one that starts within this time (see ``walk_in``).
+GIVE_AHEAD = dt.timedelta(hours=2)
+
+
+def _give_period(slot: rooms_service.ShiftSlot | None,
+                 now: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The period ``walk_in`` would book now, or (None, None) when it would refuse whatever the room."""
+    if slot is None or slot.starts_at > now + GIVE_AHEAD:
+        return None, None
+    if slot.starts_at > now:
+        return slot.starts_at, slot.ends_at
+    return now.replace(second=0, microsecond=0), slot.ends_at
+
+
+def _decide_give(tile: Tile, rows, outage: RoomOutage | None, give_from: dt.datetime, give_until: dt.datetime,
+                 settings: Settings) -> None:
+    """Offer "Give room" only when ``walk_in`` would not be refused for the room itself.
+
+    The same rules as the booking's database constraint (an active booking overlapping the
+    period) and ``walk_in``'s own checks (hygiene gate, out of service during the period).
+    """
+    if tile.hygiene_hold or (tile.needs_cleaning and settings.hygiene_block_check_in):
+        tile.clean_first = True
+        return
+    holding = [row.booking.ends_at for row in rows
+               if row.booking.status == BookingStatus.BOOKED and row.booking.starts_at < give_until
+               and row.booking.ends_at > give_from]
+    if holding:
+        tile.held_until, tile.held_by = max(holding), "booking"
+    elif outage is not None and outage.starts_at < give_until:
+        tile.held_until, tile.held_by = outage.starts_at, "outage"
+    if tile.held_until is not None:
+        if tile.state == TileState.FREE:
+            tile.state = TileState.HELD
+        return
+    tile.can_give = True
 
 
 # --- check-in and check-out -----------------------------------------------------------------
@@ -253,7 +329,8 @@ def check_out_preview(*, db_session: Session, settings: Settings, booking_id: in
     if booking.checked_in_at is None or booking.checked_out_at is not None:
         raise ReceptionError(_("%(name)s is not checked in to room %(n)d.") % {"name": pseudonym, "n": room.number},
                              409)
-    return {"booking": booking, "room": room, "pseudonym": pseudonym, "timing": _timing_out(settings, booking, now)}
+    return {"booking": booking, "room": room, "pseudonym": pseudonym, "timing": _timing_out(settings, booking, now),
+            "releases": now < booking.ends_at}
 
 
 def _check_arrival(db_session: Session, settings: Settings, booking: Booking, room: Room, pseudonym: str,
@@ -321,16 +398,23 @@ def check_out(*, db_session: Session, settings: Settings, booking_id: int, host_
     if booking.checked_out_at is not None:
         raise ReceptionError(_("%(name)s was already checked out of room %(n)d at %(time)s.")
                              % {"name": pseudonym, "n": room.number, "time": _hhmm(booking.checked_out_at)}, 409)
+    timing = _timing_out(settings, booking, now)
+    values: dict = {"checked_out_at": now}
+    if now < booking.ends_at:
+        # Leaving early releases the rest of the booking: the room can be given again. The
+        # booking's end moves to the check-out (whole minutes, as a walk-in starts on one), so the
+        # overlap constraint no longer counts the rest; the price stays as booked.
+        values["ends_at"] = max(now.replace(second=0, microsecond=0), booking.starts_at + dt.timedelta(minutes=1))
+        values["released_at"] = now
     changed = db_session.execute(
         update(Booking).where(Booking.id == booking.id, Booking.checked_out_at.is_(None))
-        .values(checked_out_at=now).execution_options(synchronize_session=False)).rowcount
+        .values(**values).execution_options(synchronize_session=False)).rowcount
     if changed != 1:
         raise ReceptionError(_("%(name)s was already checked out.") % {"name": pseudonym}, 409)
     db_session.refresh(booking)
     hygiene_service.mark_needs_cleaning(db_session=db_session, room_id=room.id, now=now, by_user_id=host_id)
     entry = _append(db_session, kind=EntryKind.WORKER_OUT, now=now, room_id=room.id, author_id=host_id,
-                    worker_id=booking.worker_id, booking_id=booking.id,
-                    timing=_timing_out(settings, booking, now))
+                    worker_id=booking.worker_id, booking_id=booking.id, timing=timing)
     log.info("booking %s checked out (entry %s)", booking.id, entry.id)
     return Arrival(booking, entry, pseudonym, room.number, "ok")
 
@@ -395,7 +479,7 @@ def walk_in(*, db_session: Session, settings: Settings, pseudonym: str, room_id:
         raise ReceptionError(str(exc), 409) from None
     except bookings_service.BookingError as exc:
         raise ReceptionError(str(exc), 400) from None
-    if booking.starts_at > now + dt.timedelta(hours=2):
+    if booking.starts_at > now + GIVE_AHEAD:
         # Booked for a later shift today: it is checked in when the worker comes back.
         raise ReceptionError(_("The next shift starts at %(time)s; book it under Bookings instead.")
                              % {"time": _hhmm(booking.starts_at)}, 409)

@@ -29,7 +29,8 @@ def seed_rota(*, db_session: Session, settings: Settings, users: dict[str, User]
     today = local_today()
     service.create_visit(db_session=db_session, actor=caseworker, caseworker_id=caseworker.id,
                          weekday=today.weekday(), starts_at=dt.time(14), ends_at=dt.time(16),
-                         organisation="Belle", valid_from=today - dt.timedelta(days=28))
+                         organisation="Belle", valid_from=today - dt.timedelta(days=28),
+                         backdate=True)
     service.post_announcement(
         db_session=db_session, author=caseworker, title="Easter lunch on Thursday",
         body="Everyone is welcome in the kitchen from 12:30. Bring a friend from the location if you like.",

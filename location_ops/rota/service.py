@@ -216,8 +216,11 @@ def _check_caseworker(db_session: Session, caseworker_id: int) -> User:
 
 def create_visit(*, db_session: Session, actor: User, caseworker_id: int, weekday: int, starts_at: dt.time,
                  ends_at: dt.time, organisation: str = "", valid_from: dt.date | None = None,
-                 valid_until: dt.date | None = None) -> Visit:
-    """Add a weekly visit. Caseworkers add their own; operators anyone's."""
+                 valid_until: dt.date | None = None, backdate: bool = False) -> Visit:
+    """Add a weekly visit from today on. Caseworkers add their own; operators anyone's.
+
+    ``backdate`` lets the demo and tests arrange visits that began earlier; people cannot.
+    """
     if Role(actor.role) == Role.CASEWORKER and caseworker_id != actor.id:
         raise RotaError(_("You can only plan your own visits."), 403)
     caseworker = _check_caseworker(db_session, caseworker_id)
@@ -225,6 +228,9 @@ def create_visit(*, db_session: Session, actor: User, caseworker_id: int, weekda
         raise RotaError(_("Choose a day of the week."))
     _check_window(starts_at, ends_at)
     valid_from = valid_from or local_today()
+    if valid_from < local_today() and not backdate:
+        raise RotaError(_("A weekly visit cannot start in the past: choose today (%(today)s) or a later date.")
+                        % {"today": local_today().isoformat()})
     if valid_until is not None and valid_until < valid_from:
         raise RotaError(_("The last date cannot be before the first date."))
     if len(organisation.strip()) > 128:

@@ -28,10 +28,12 @@ def test_worker_books_and_cancels_on_a_phone(new_page, app, settings, backend):
         screenshot(page, "booking-grid-phone")
     # Nothing sticks out sideways on a phone, and the buttons are thumb-sized.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    book = page.locator("button.book").first
+    book = page.locator("a.book").first
     box = book.bounding_box()
     assert box["height"] >= 48 and box["width"] >= 48
-    book.click()  # tap 2: booked
+    book.click()  # tap 2: the price and the cancellation terms
+    page.wait_for_selector(".booking-confirm")
+    page.click(".booking-confirm button")  # tap 3: booked
     page.wait_for_selector(".booked-notice")
     assert "Room 1" in page.locator(".booked-notice").inner_text()
     assert page.locator(".slot-mine").count() == 1

@@ -23,7 +23,8 @@ def test_the_refusal_links_to_the_house_rules_and_accepting_them_lets_her_book(c
     assert refused.status_code == 403
     alert = re.search(r'<p class="error" role="alert">(.*?)</p>', refused.text, flags=re.S).group(1)
     assert alert == "Read and accept the house rules first: they are on your contract page."
-    link = re.search(r'<a class="button error-link" href="([^"]+)">Read the house rules</a>', refused.text)
+    link = re.search(r'data-blocker="house_rules">[^<]*<a class="button secondary" href="([^"]+)">Read the house rules</a>',
+                     refused.text)
     assert link, refused.text
     rules = client.get(link.group(1))
     assert rules.status_code == 200 and 'id="house-rules"' in rules.text and "Rule one." in rules.text
@@ -45,4 +46,4 @@ def test_other_refusals_carry_no_link(client, rentals):
                                          "day": str(TOMORROW), "shift": "day"})
     assert refused.status_code == 403
     alert = re.search(r'<p class="error" role="alert">(.*?)</p>', refused.text, flags=re.S).group(1)
-    assert "active contract" in alert and "error-link" not in refused.text
+    assert "active contract" in alert and "Read the house rules" not in refused.text

@@ -24,13 +24,19 @@ def test_worker_books_from_the_grid_and_cancels_for_free(client, rentals):
     _login_worker(client, rentals)
     page = client.get(f"/book?day={TOMORROW}")
     assert page.status_code == 200
-    assert page.text.count('class="book"') == 6  # 3 rooms × 2 shifts, all free
+    assert page.text.count('class="button book"') == 6  # 3 rooms × 2 shifts, all free
     assert "<title>Planner</title>" in page.text and 'id="quick-exit"' in page.text
-    response = client.post("/book", data={"csrf_token": csrf_from(page.text), "room_id": rooms[1].id,
+    link = f'/book/confirm?room_id={rooms[1].id}&amp;day={TOMORROW}&amp;shift=evening'
+    assert link in page.text  # tap 1 asks first, with the price
+    confirm = client.get(link.replace("&amp;", "&"))
+    assert confirm.status_code == 200 and 'data-price="12000"' in confirm.text
+    response = client.post("/book", data={"csrf_token": csrf_from(confirm.text), "room_id": rooms[1].id,
                                           "day": str(TOMORROW), "shift": "evening"}, follow_redirects=False)
     assert response.status_code == 303
     grid = client.get(response.headers["location"])
-    assert "slot-mine" in grid.text and grid.text.count('class="book"') == 5
+    # Her own room, and the other rooms' evening shift she cannot book as well: one room at a time.
+    assert "slot-mine" in grid.text and grid.text.count('class="button book"') == 3
+    assert grid.text.count("slot-own_overlap") == 2 and "You have room 2 then" in grid.text
     mine = client.get("/bookings")
     booking_id = int(re.search(r'/bookings/(\d+)/cancel', mine.text).group(1))
     confirm = client.get(f"/bookings/{booking_id}/cancel")
@@ -38,7 +44,7 @@ def test_worker_books_from_the_grid_and_cancels_for_free(client, rentals):
     done = client.post(f"/bookings/{booking_id}/cancel", data={"csrf_token": csrf_from(confirm.text)},
                        follow_redirects=False)
     assert done.status_code == 303
-    assert client.get(f"/book?day={TOMORROW}").text.count('class="book"') == 6
+    assert client.get(f"/book?day={TOMORROW}").text.count('class="button book"') == 6
 
 
 def test_after_the_deadline_the_cancel_page_says_what_the_contract_charges(client, rentals, app, settings):
@@ -260,7 +266,7 @@ def test_other_roles_cannot_book_and_workers_cannot_reach_admin_pages(client, re
     client.cookies.clear()
     login_staff("host")
     page = client.get(f"/book?day={TOMORROW}")
-    assert page.status_code == 200 and 'class="book"' not in page.text
+    assert page.status_code == 200 and 'class="button book"' not in page.text
     response = client.post("/book", data={"csrf_token": csrf_from(page.text), "room_id": room.id,
                                           "day": str(TOMORROW), "shift": "day"})
     assert response.status_code == 403

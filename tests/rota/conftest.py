@@ -57,7 +57,8 @@ def plan(app):
                                    introduction="Ask me about money and housing.", languages=["nl", "ro"],
                                    organisation="Belle")
             visit = service.create_visit(db_session=db_session, actor=user, caseworker_id=user.id, weekday=weekday,
-                                         starts_at=start, ends_at=end, valid_from=valid_from)
+                                         starts_at=start, ends_at=end, valid_from=valid_from,
+                                         backdate=True)
             db_session.commit()
             return visit.id
 

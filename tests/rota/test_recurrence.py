@@ -19,7 +19,7 @@ def _visit(db, make_user, weekday: int, start=dt.time(14), end=dt.time(16), name
     service.update_profile(db_session=db, user=caseworker, display_name=name, introduction="", languages=["nl"],
                            organisation="Belle")
     visit = service.create_visit(db_session=db, actor=caseworker, caseworker_id=caseworker.id, weekday=weekday,
-                                 starts_at=start, ends_at=end, valid_from=dt.date(2026, 1, 1))
+                                 starts_at=start, ends_at=end, valid_from=dt.date(2026, 1, 1), backdate=True)
     db.commit()
     return caseworker, visit
 
