@@ -18,3 +18,9 @@ nav.add("/admin/audit", "Audit log", AUDIT, order=90)
 @router.get("/admin/audit", dependencies=[allow(AUDIT)])
 def audit_page(request: Request, db_session: SessionDep):
     return render(request, "privacy/audit.html", {"events": service.recent(db_session=db_session)})
+
+# Her own export and erasure live in their own module; served under this capability's router.
+from location_ops.privacy import subject_routes  # noqa: E402
+
+# Their routes join this router as they are (include_router would nest them, hidden from the route walk).
+router.routes.extend(subject_routes.router.routes)
