@@ -72,7 +72,7 @@ def pending(*, db_session: Session) -> list[tuple[ErasureRequest, str]]:
     """Requests waiting for an operator, oldest first, with the pseudonym they are about."""
     return list(db_session.execute(
         select(ErasureRequest, User.username).join(User, User.id == ErasureRequest.worker_id)
-        .where(ErasureRequest.erased_at.is_(None)).order_by(ErasureRequest.requested_at)).tuples())
+        .where(ErasureRequest.erased_at.is_(None)).order_by(ErasureRequest.requested_at)).all())
 
 
 def erasable_workers(*, db_session: Session) -> list[User]:

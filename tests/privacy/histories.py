@@ -37,6 +37,8 @@ class History:
     pseudonym: str
     ids: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     feed_token: str = ""
+    #: The id, readable without touching the session (which on SQLite would start a locking transaction).
+    user_id: int = 0
 
 
 def _at(day: int, hour: int = 12) -> dt.datetime:
@@ -70,6 +72,7 @@ def seed(db: Session, settings: Settings, pseudonyms: tuple[str, ...] = ("Saffie
             history.ids[row.__tablename__].add(row.id)
             return row
 
+        history.user_id = user.id
         history.ids["users"].add(user.id)
         keep(Contract(worker_id=user.id, status=ContractStatus.ACTIVE, starts_on=dt.date(2026, 10, 1),
                       created_at=_at(1)))
@@ -102,10 +105,11 @@ def seed(db: Session, settings: Settings, pseudonyms: tuple[str, ...] = ("Saffie
                           booking_id=bookings[0].id, author_id=made["host"].id))
         keep(CalendarFeed(worker_id=user.id, token=history.feed_token, created_at=_at(2)))
         keep(AuthSession(token_hash=f"{index:064d}", kind="web", user_id=user.id, csrf_token="c" * 64,
-                         created_at=_at(30), last_seen_at=_at(30), expires_at=_at(30, 23)))
+                         created_at=_at(2), last_seen_at=_at(2), expires_at=_at(2, 23)))
         keep(AuditEvent(at=_at(2), actor_id=user.id, action="login.success", target_type="user",
                         target_id=user.id))
-        db.add(LoginAttempt(username_key=accounts_service.attempt_key(name), address="10.0.0.1", at=_at(29)))
+        db.add(LoginAttempt(username_key=accounts_service.attempt_key(name), address="10.0.0.1", at=_at(1)))
         made[name] = history
+    made["ids"] = {role: made[role].id for role in ("host", "operator", "caseworker", "security")}
     db.commit()
     return made
