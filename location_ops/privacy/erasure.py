@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from location_ops.accounts import service as accounts_service
 from location_ops.accounts.models import LoginAttempt, Role, User
 from location_ops.clock import utcnow
-from location_ops.i18n import _
+from location_ops import i18n
+from location_ops.i18n import _, lazy
 from location_ops.privacy.models import ErasureRequest
 from location_ops.privacy.service import audit
 from location_ops.privacy.subject import CHILD_ROWS, SUBJECT_COLUMNS, Erase, table
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 
 #: Keys of erased accounts start with this; no username can (it has a character usernames refuse).
 ERASED_KEY_PREFIX = "\u2205erased-"
+#: The account's name once erased, wherever her pseudonym was shown.
+FORMER_WORKER = lazy("former worker")
 
 
 class ErasureError(Exception):
@@ -85,8 +88,11 @@ def _empty(source, name: str):
     return None if source.c[name].nullable else ""
 
 
-def erase(*, db_session: Session, worker_id: int, actor_id: int) -> None:
-    """Erase a worker now, in the caller's transaction (an operator's confirmation)."""
+def erase(*, db_session: Session, worker_id: int, actor_id: int, language: str = "nl") -> None:
+    """Erase a worker now, in the caller's transaction (an operator's confirmation).
+
+    ``language`` is the site's: the account's new name ("former worker") is stored in it.
+    """
     worker = db_session.get(User, worker_id)
     if worker is None or worker.role != Role.WORKER:
         raise ErasureError(_("Only a worker's data can be erased here."))
@@ -120,8 +126,8 @@ def erase(*, db_session: Session, worker_id: int, actor_id: int) -> None:
         LoginAttempt.username_key == accounts_service.attempt_key(worker.username)))
     # The account becomes the anonymous key: no pseudonym, no password, no second factor, no way in.
     # What the account is called wherever her pseudonym was shown (the reception log, statements),
-    # stored once in the language of whoever confirms.
-    worker.username = _("former worker")
+    # stored once, in the site's language.
+    worker.username = i18n.translations(language).gettext(FORMER_WORKER)
     worker.username_key = f"{ERASED_KEY_PREFIX}{secrets.token_hex(8)}"
     worker.password_hash = "!"
     worker.mfa_secret, worker.mfa_enabled, worker.mfa_last_step = None, False, None

@@ -64,7 +64,8 @@ def erasure_admin(request: Request, db_session: SessionDep):
 def erasure_confirm(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
                     worker_id: Annotated[Id, Form()]):
     try:
-        erasure.erase(db_session=db_session, worker_id=worker_id, actor_id=principal.id)
+        erasure.erase(db_session=db_session, worker_id=worker_id, actor_id=principal.id,
+                      language=request.app.state.settings.default_language)
     except erasure.ErasureError as exc:
         db_session.rollback()
         return render(request, "privacy/erasure_admin.html", {**_admin_context(db_session), "error": str(exc)},
