@@ -21,7 +21,7 @@ from location_ops import i18n
 from location_ops.i18n import _, lazy
 from location_ops.privacy.models import ErasureRequest
 from location_ops.privacy.service import audit
-from location_ops.privacy.subject import CHILD_ROWS, SUBJECT_COLUMNS, Erase, table
+from location_ops.privacy.subject import CHILD_ROWS, SUBJECT_COLUMNS, Erase, subject_parent_ids, table
 
 log = logging.getLogger(__name__)
 
@@ -103,14 +103,11 @@ def erase(*, db_session: Session, worker_id: int, actor_id: int, language: str =
     accounts_service.end_all_sessions(db_session=db_session, user_id=worker_id)
     # Rows about her through a parent (an alarm's steps): their notes go while the parent still points at her.
     for child in CHILD_ROWS:
-        parent = table(child.parent)
-        about = [item for item in SUBJECT_COLUMNS if item.table == child.parent and item.erase != Erase.FORGET]
-        for item in about:
-            parent_ids = select(parent.c.id).where(parent.c[item.column] == worker_id)
-            source = table(child.table)
-            if child.clear:
-                db_session.execute(update(source).where(source.c[child.column].in_(parent_ids))
-                                   .values({name: _empty(source, name) for name in child.clear}))
+        source = table(child.table)
+        if child.clear:
+            db_session.execute(update(source)
+                               .where(source.c[child.column].in_(subject_parent_ids(child.parent, worker_id)))
+                               .values({name: _empty(source, name) for name in child.clear}))
     for item in SUBJECT_COLUMNS:
         source = table(item.table)
         mine = source.c[item.column] == worker_id

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, or_, select
 from sqlalchemy.orm import Session
 
 from location_ops.db import Base
@@ -162,15 +162,22 @@ def rows_about(*, db_session: Session, user_id: int) -> dict[str, list[dict]]:
         for row in db_session.execute(query).mappings():
             bucket[_key(source, row)] = dict(row)
     for child in CHILD_ROWS:
-        parent_ids = [row["id"] for row in found.get(child.parent, {}).values()]
-        if not parent_ids:
-            continue
+        # Only through parents about her (an alarm she raised), not ones she merely handled as staff:
+        # another person's alarm steps are not hers to take.
         source = table(child.table)
         bucket = found.setdefault(child.table, {})
-        query = select(*exported_columns(child.table)).where(source.c[child.column].in_(parent_ids))
+        query = select(*exported_columns(child.table)).where(
+            source.c[child.column].in_(subject_parent_ids(child.parent, user_id)))
         for row in db_session.execute(query).mappings():
             bucket[_key(source, row)] = dict(row)
     return {name: [bucket[key] for key in sorted(bucket, key=_sortable)] for name, bucket in found.items() if bucket}
+
+
+def subject_parent_ids(parent: str, user_id: int):
+    """A query of the ids of ``parent`` rows whose subject she is (a column that keeps or deletes, not forgets)."""
+    source = table(parent)
+    columns = [item.column for item in SUBJECT_COLUMNS if item.table == parent and item.erase != Erase.FORGET]
+    return select(source.c.id).where(or_(*(source.c[column] == user_id for column in columns)))
 
 
 def _key(source: Table, row) -> tuple:

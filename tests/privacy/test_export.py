@@ -92,3 +92,15 @@ def test_the_account_page_links_the_export_and_for_workers_the_erasure(client, l
     login_as("host")
     page = client.get("/account").text
     assert 'href="/account/export"' in page and 'href="/account/erasure"' not in page
+
+
+def test_staff_get_what_they_did_but_not_the_steps_of_a_worker_s_alarm_they_handled(client, db, settings):
+    made = histories.seed(db, settings)
+    assert login(client, "staff-host").status_code == 303
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/account/export").content))
+    tables = json.loads(archive.read("data.json"))["tables"]
+    host_id = made["ids"]["host"]
+    # The alarms she acknowledged and the steps she wrote are about her; the worker's own steps are not.
+    assert {row["acknowledged_by_id"] for row in tables["alarms"]} == {host_id}
+    assert {row["user_id"] for row in tables["alarm_events"]} == {host_id}
+    assert b"alarm note by" not in b"".join(archive.read(name) for name in archive.namelist())
