@@ -25,8 +25,6 @@ from location_ops.privacy.subject import CHILD_ROWS, SUBJECT_COLUMNS, Erase, sub
 
 log = logging.getLogger(__name__)
 
-#: Keys of erased accounts start with this; no username can (it has a character usernames refuse).
-ERASED_KEY_PREFIX = "\u2205erased-"
 #: The account's name once erased, wherever her pseudonym was shown.
 FORMER_WORKER = lazy("former worker")
 
@@ -35,8 +33,9 @@ class ErasureError(Exception):
     """An erasure that cannot be asked for or done; the message is a sentence for the person."""
 
 
-def is_erased(user: User) -> bool:
-    return user.username_key.startswith(ERASED_KEY_PREFIX)
+def is_erased(*, db_session: Session, worker_id: int) -> bool:
+    request = request_of(db_session=db_session, worker_id=worker_id)
+    return request is not None and request.erased_at is not None
 
 
 def request_of(*, db_session: Session, worker_id: int) -> ErasureRequest | None:
@@ -80,8 +79,9 @@ def pending(*, db_session: Session) -> list[tuple[ErasureRequest, str]]:
 
 def erasable_workers(*, db_session: Session) -> list[User]:
     """Workers an operator may start an erasure for (not erased yet), by pseudonym."""
-    workers = db_session.scalars(select(User).where(User.role == Role.WORKER).order_by(User.username_key))
-    return [worker for worker in workers if not is_erased(worker)]
+    erased = select(ErasureRequest.worker_id).where(ErasureRequest.erased_at.is_not(None))
+    return list(db_session.scalars(select(User).where(User.role == Role.WORKER, User.id.not_in(erased))
+                                   .order_by(User.username_key)))
 
 
 def _empty(source, name: str):
@@ -96,7 +96,7 @@ def erase(*, db_session: Session, worker_id: int, actor_id: int, language: str =
     worker = db_session.get(User, worker_id)
     if worker is None or worker.role != Role.WORKER:
         raise ErasureError(_("Only a worker's data can be erased here."))
-    if is_erased(worker):
+    if is_erased(db_session=db_session, worker_id=worker_id):
         raise ErasureError(_("This account is already erased."))
     now = utcnow()
     # Her sessions end first, and with them her open event streams.
@@ -122,10 +122,12 @@ def erase(*, db_session: Session, worker_id: int, actor_id: int, language: str =
     db_session.execute(delete(LoginAttempt).where(
         LoginAttempt.username_key == accounts_service.attempt_key(worker.username)))
     # The account becomes the anonymous key: no pseudonym, no password, no second factor, no way in.
-    # What the account is called wherever her pseudonym was shown (the reception log, statements),
-    # stored once, in the site's language.
-    worker.username = i18n.translations(language).gettext(FORMER_WORKER)
-    worker.username_key = f"{ERASED_KEY_PREFIX}{secrets.token_hex(8)}"
+    # The anonymous key: what the account is called wherever her pseudonym was shown (the reception
+    # log, the statements, where the operator still finds her books by it), stored once in the
+    # site's language with a random suffix that says nothing about her.
+    anonymous = f"{i18n.translations(language).gettext(FORMER_WORKER)} {secrets.token_hex(4)}"
+    worker.username = anonymous
+    worker.username_key = accounts_service.username_key(anonymous)
     worker.password_hash = "!"
     worker.mfa_secret, worker.mfa_enabled, worker.mfa_last_step = None, False, None
     worker.language = None

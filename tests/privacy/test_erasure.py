@@ -159,8 +159,13 @@ def test_erasure_leaves_nothing_of_her_and_keeps_the_books(app, db, everyone, ca
     assert db.scalar(select(func.count()).select_from(Payment).where(Payment.worker_id == her.user_id)) == 2
     assert monthly_totals(db, worker_ids) == totals_before
     assert db.scalar(select(func.count()).select_from(LogEntry).where(LogEntry.worker_id == her.user_id)) == 2
+    anonymous = db.scalar(select(User.username).where(User.id == her.user_id))
+    assert anonymous.startswith("former worker ") and anonymous != "former worker "
     db.rollback()
-    assert "former worker" in clients["host"].get("/reception/log").text
+    assert anonymous in clients["host"].get("/reception/log").text
+    # The operator still finds her books under the anonymous key.
+    books = clients["operator"].get("/statements", params={"worker": anonymous, "month": "2026-11"})
+    assert books.status_code == 200 and "saffier" not in books.text.lower()
     # The other worker keeps everything.
     assert db.scalar(select(TalkRequest.note).where(TalkRequest.worker_id == other.user_id)) == \
         "private note of Robijn"
