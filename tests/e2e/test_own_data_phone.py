@@ -66,3 +66,50 @@ def test_worker_downloads_her_data_and_asks_for_erasure_on_a_phone(app, new_page
     screenshot(page, "own-data-phone-4-asked")
     with app.state.sessionmaker() as db_session:
         assert db_session.scalar(select(ErasureRequest).where(ErasureRequest.worker_id == worker.id)) is not None
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_operator_confirms_an_erasure_on_the_laptop(app, new_page, make_user):
+    import pyotp
+
+    from location_ops.accounts.models import User
+    from location_ops.clock import utcnow
+    from location_ops.privacy import erasure
+    from tests.e2e.conftest import TABLET
+
+    operator = make_user("operator", "kas-op")
+    worker = make_user("worker", "lila")
+    make_user("worker", "mira")
+    secret = pyotp.random_base32()
+    with app.state.sessionmaker() as db_session:
+        stored = db_session.get(User, operator.id)
+        stored.mfa_secret, stored.mfa_enabled = secret, True
+        erasure.request_erasure(db_session=db_session, worker=db_session.get(User, worker.id), actor_id=worker.id)
+        db_session.commit()
+    page = new_page(TABLET, locale="en-GB")
+    browser_login_mfa(page, "kas-op", secret, utcnow)
+    page.goto("/admin/erasure")
+    row = page.locator("tbody tr", has_text="lila")
+    confirm = row.get_by_role("button", name="Confirm erasure")
+    assert confirm.bounding_box()["height"] >= 44
+    screenshot(page, "erasure-tablet-1-requests")
+    page.once("dialog", lambda dialog: dialog.accept())
+    confirm.click()
+    page.wait_for_url("**/admin/erasure?done=1")
+    assert "Erased." in page.locator("[role=status]").inner_text()
+    assert "lila" not in page.content()
+    assert "mira" in page.locator("select[name=worker_id]").inner_text()
+    screenshot(page, "erasure-tablet-2-done")
+
+
+def browser_login_mfa(page, username: str, secret: str, now) -> None:
+    import pyotp
+
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url("**/login/mfa**")
+    page.fill("input[name=code]", pyotp.TOTP(secret).at(now()))
+    page.click("form[action='/login/mfa'] button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
