@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from location_ops.accounts import service as accounts_service
 from location_ops.accounts.models import LoginAttempt, Role, User
+from location_ops.bookings.models import Booking, BookingStatus
 from location_ops.clock import utcnow
 from location_ops import i18n
 from location_ops.i18n import _, lazy
@@ -101,6 +102,11 @@ def erase(*, db_session: Session, worker_id: int, actor_id: int, language: str =
     now = utcnow()
     # Her sessions end first, and with them her open event streams.
     accounts_service.end_all_sessions(db_session=db_session, user_id=worker_id)
+    # Her bookings ahead are released, free of charge: the rooms go back to the others, and no
+    # no-show charge can pile up under the anonymous key. What already happened stays as it was.
+    db_session.execute(update(Booking).where(
+        Booking.worker_id == worker_id, Booking.status == BookingStatus.BOOKED, Booking.starts_at > now,
+    ).values(status=BookingStatus.CANCELLED, cancelled_at=now, charge_cents=0))
     # Rows about her through a parent (an alarm's steps): their notes go while the parent still points at her.
     for child in CHILD_ROWS:
         source = table(child.table)

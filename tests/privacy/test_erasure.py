@@ -84,7 +84,7 @@ def walk(http: TestClient, paths: list[str], needle: str) -> list[str]:
 @pytest.fixture
 def everyone(app, db, settings, client):
     """The two histories and a signed-in client for every role (the operator with two-step login)."""
-    clock.freeze(dt.datetime(2026, 11, 3, 11, tzinfo=dt.UTC))  # "today" shows her booking and check-in
+    clock.freeze(dt.datetime(2026, 11, 20, 11, tzinfo=dt.UTC))  # after every booking of the histories
     made = histories.seed(db, settings)
     secret = pyotp.random_base32()
     operator = db.get(User, made["ids"]["operator"])
@@ -106,6 +106,15 @@ def test_erasure_leaves_nothing_of_her_and_keeps_the_books(app, db, everyone, ca
     totals_before = monthly_totals(db, worker_ids)
     bookings_before = db.execute(select(Booking.id, Booking.price_cents, Booking.charge_cents, Booking.status)
                                  .where(Booking.worker_id == her.user_id).order_by(Booking.id)).all()
+    # A booking ahead (tomorrow): released free of charge by the erasure, so the totals stay as they were.
+    ahead = Booking(room_id=db.scalar(select(Booking.room_id).where(Booking.worker_id == her.user_id).limit(1)),
+                    worker_id=her.user_id, shift="day", day=dt.date(2026, 11, 21),
+                    starts_at=dt.datetime(2026, 11, 21, 9, tzinfo=dt.UTC),
+                    ends_at=dt.datetime(2026, 11, 21, 21, tzinfo=dt.UTC), price_cents=4000,
+                    created_at=dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC))
+    db.add(ahead)
+    db.commit()
+    ahead_id = ahead.id
     db.rollback()
     paths = page_paths(app)
     assert len(paths) > 20
@@ -150,19 +159,22 @@ def test_erasure_leaves_nothing_of_her_and_keeps_the_books(app, db, everyone, ca
     assert db.scalar(select(func.count()).select_from(TalkRequest).where(TalkRequest.worker_id == her.user_id)) == 0
     assert db.scalar(select(func.count()).select_from(HouseRulesAcceptance).where(
         HouseRulesAcceptance.worker_id == her.user_id)) == 0
-    assert db.scalars(select(Booking.checked_in_at).where(Booking.worker_id == her.user_id)).all() == [None] * 3
+    assert db.scalars(select(Booking.checked_in_at).where(Booking.worker_id == her.user_id)).all() == [None] * 4
+    released = db.get(Booking, ahead_id)
+    assert (released.status, released.charge_cents) == ("cancelled", 0)
     notes = db.scalars(select(AlarmEvent.note).where(AlarmEvent.id.in_(her.ids["alarm_events"]))).all()
     assert notes == ["", ""]
     # The books stay, as amounts under the anonymous key; the reception log shows "former worker".
     assert db.execute(select(Booking.id, Booking.price_cents, Booking.charge_cents, Booking.status)
-                      .where(Booking.worker_id == her.user_id).order_by(Booking.id)).all() == bookings_before
+                      .where(Booking.worker_id == her.user_id, Booking.id != ahead_id)
+                      .order_by(Booking.id)).all() == bookings_before
     assert db.scalar(select(func.count()).select_from(Payment).where(Payment.worker_id == her.user_id)) == 2
     assert monthly_totals(db, worker_ids) == totals_before
     assert db.scalar(select(func.count()).select_from(LogEntry).where(LogEntry.worker_id == her.user_id)) == 2
     anonymous = db.scalar(select(User.username).where(User.id == her.user_id))
     assert anonymous.startswith("former worker ") and anonymous != "former worker "
     db.rollback()
-    assert anonymous in clients["host"].get("/reception/log").text
+    assert anonymous in clients["host"].get("/reception/log", params={"day": "2026-11-03"}).text
     # The operator still finds her books under the anonymous key.
     books = clients["operator"].get("/statements", params={"worker": anonymous, "month": "2026-11"})
     assert books.status_code == 200 and "saffier" not in books.text.lower()
