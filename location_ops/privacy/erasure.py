@@ -128,9 +128,9 @@ def erase(*, db_session: Session, worker_id: int, actor_id: int, language: str =
     db_session.execute(delete(LoginAttempt).where(
         LoginAttempt.username_key == accounts_service.attempt_key(worker.username)))
     # The account becomes the anonymous key: no pseudonym, no password, no second factor, no way in.
-    # The anonymous key: what the account is called wherever her pseudonym was shown (the reception
-    # log, the statements, where the operator still finds her books by it), stored once in the
-    # site's language with a random suffix that says nothing about her.
+    # Its name shows wherever her pseudonym was shown (the reception log, the statements, where the
+    # operator still finds her books by it): stored once, in the site's language, with a random
+    # suffix that says nothing about her.
     anonymous = f"{i18n.translations(language).gettext(FORMER_WORKER)} {secrets.token_hex(4)}"
     worker.username = anonymous
     worker.username_key = accounts_service.username_key(anonymous)
@@ -143,7 +143,6 @@ def erase(*, db_session: Session, worker_id: int, actor_id: int, language: str =
         request = ErasureRequest(worker_id=worker_id, requested_at=now, requested_by_id=actor_id)
         db_session.add(request)
     request.erased_at = now
-    request.requested_by_id = None if request.requested_by_id == worker_id else request.requested_by_id
     audit(db_session=db_session, action="privacy.erasure_done", actor_id=actor_id, target_type="user",
           target_id=worker_id)
     db_session.flush()
