@@ -54,3 +54,7 @@ GUIDE_EDIT = Rule("guide_edit", frozenset({Role.OPERATOR, Role.CASEWORKER}))
 DEVICES = Rule("devices", frozenset({Role.HOST, Role.OPERATOR}))
 ADMIN = Rule("admin", frozenset({Role.OPERATOR}))
 AUDIT = Rule("audit", frozenset({Role.OPERATOR}))
+#: A person's own data (GDPR Art. 15/20): every role downloads what is stored about them.
+OWN_DATA = Rule("own_data", ALL_ROLES)
+#: Asking for erasure (GDPR Art. 17): workers; an operator confirms under ADMIN.
+ERASURE_REQUEST = Rule("erasure_request", frozenset({Role.WORKER}))

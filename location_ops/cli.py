@@ -110,11 +110,14 @@ def cmd_backup(settings: Settings, args) -> int:
     from location_ops.privacy.backup import BackupError, backup
 
     try:
-        backup(settings, args.path)
+        encrypted = backup(settings, args.path, unencrypted=args.unencrypted)
     except BackupError as exc:
         print(f"No backup made: {exc}", file=sys.stderr)
         return 1
-    print(f"Backup written to {args.path}.")
+    if encrypted:
+        print(f"Encrypted backup written to {args.path}.")
+    else:
+        print(f"Unencrypted backup written to {args.path}: keep it somewhere only the collective can reach.")
     return 0
 
 
@@ -122,7 +125,7 @@ def cmd_restore(settings: Settings, args) -> int:
     from location_ops.privacy.backup import BackupError, restore
 
     try:
-        restore(settings, args.path)
+        restore(settings, args.path, identity=args.identity)
     except BackupError as exc:
         print(f"Nothing restored: {exc}", file=sys.stderr)
         return 1
@@ -154,11 +157,16 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)
     commands.add_parser("purge", help="delete what retention says must go").set_defaults(func=cmd_purge)
 
-    backup = commands.add_parser("backup", help="write a backup of the database to PATH")
+    backup = commands.add_parser("backup", help="write a backup of the database to PATH, encrypted to "
+                                 "LOCATION_OPS_BACKUP_RECIPIENT")
     backup.add_argument("path")
+    backup.add_argument("--unencrypted", action="store_true",
+                        help="write the backup without encryption (refused otherwise when no key is set)")
     backup.set_defaults(func=cmd_backup)
     restore = commands.add_parser("restore", help="replace the database with the backup at PATH")
     restore.add_argument("path")
+    restore.add_argument("--identity", metavar="FILE", default=None,
+                         help="the collective's age private key file (needed for an encrypted backup)")
     restore.set_defaults(func=cmd_restore)
 
     from devices import simulator

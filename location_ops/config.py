@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         description="Addresses of reverse proxies whose X-Forwarded-For is trusted (comma-separated, or *). "
         "Login rate limits count per client address, so set this behind a proxy.",
     )
+    backup_recipient: str = Field(
+        default="",
+        description="The collective's public key in age format (age1…): `location-ops backup` encrypts every "
+        "backup to it and refuses to write one without it, unless given --unencrypted.",
+    )
     audit_retention_days: int = Field(
         default=365, description="Audit log entries (they hold client addresses) are deleted after this many days."
     )

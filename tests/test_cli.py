@@ -118,7 +118,7 @@ def database(request, tmp_path) -> str:
 def test_backup_and_restore_round_trip(database, tmp_path):
     add_user(database, tmp_path, "before-backup")
     archive = tmp_path / "backups" / "nightly.backup"
-    made = run(database, tmp_path, "backup", str(archive))
+    made = run(database, tmp_path, "backup", str(archive), "--unencrypted")
     assert made.returncode == 0, made.stderr
     assert archive.stat().st_size > 0
     add_user(database, tmp_path, "after-backup")

@@ -22,3 +22,19 @@ class AuditEvent(Base):
     target_type: Mapped[str | None] = mapped_column(String(32))
     target_id: Mapped[int | None]
     address: Mapped[str | None] = mapped_column(String(64))
+
+
+class ErasureRequest(Base):
+    """A worker's erasure (GDPR Art. 17): asked by her or started by an operator, done on confirmation.
+
+    Once done (``erased_at``), the row stays as the record that her account is now an
+    anonymous key for the bookkeeping kept under it; it holds ids and times only.
+    """
+
+    __tablename__ = "erasure_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

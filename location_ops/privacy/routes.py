@@ -45,3 +45,10 @@ def data_page(request: Request, db_session: SessionDep):
 def privacy_notice_page(request: Request):
     lines = register.privacy_notice(settings=request.app.state.settings)
     return render(request, "privacy/notice.html", {"lines": lines})
+
+
+# Her own export and erasure live in their own module; served under this capability's router.
+from location_ops.privacy import subject_routes  # noqa: E402
+
+# Their routes join this router as they are (include_router would nest them, hidden from the route walk).
+router.routes.extend(subject_routes.router.routes)

@@ -7,7 +7,7 @@ database: what the operator changes or deactivates later is never put back, and 
 database that already has shifts is left as it is. The values are written out here
 rather than imported, so the migration stays what it was when later code changes.
 
-Revision ID: 0009_install_shifts
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-02
 """
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_install_shifts"
+revision: str = "0009"
 down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
