@@ -27,6 +27,12 @@ declare(
                                          "from which address"),
         purpose=lazy("Security: tracing misuse of accounts and data"), seen_by=OPERATOR,
         period="audit_retention_days", time_column="at"),
+    DataRule(
+        table="erasure_requests", holds=lazy("Erasure requests: whose account (id), who asked, when, and when it "
+                                             "was erased"),
+        purpose=lazy("Carrying out the right to erasure, and recording that an account became an anonymous key "
+                     "for the bookkeeping"),
+        seen_by=OPERATOR, kept_while=lazy("while the bookkeeping kept under the anonymous key is kept")),
 )
 
 
