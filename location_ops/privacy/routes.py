@@ -17,4 +17,6 @@ nav.add("/admin/audit", "Audit log", AUDIT, order=90)
 
 @router.get("/admin/audit", dependencies=[allow(AUDIT)])
 def audit_page(request: Request, db_session: SessionDep):
-    return render(request, "privacy/audit.html", {"events": service.recent(db_session=db_session)})
+    return render(request, "privacy/audit.html", {"events": service.recent(db_session=db_session),
+                                                  "action_label": service.action_label,
+                                                  "target_label": service.target_label})

@@ -558,6 +558,8 @@ class Handover:
     last_handover: EntryView | None
     notes: list[EntryView]
     last_shift: HostShift | None
+    #: The notes are those since this moment: the start of the last shift, or the last 24 hours.
+    since: dt.datetime
 
 
 def handover(*, db_session: Session, settings: Settings, now: dt.datetime) -> Handover:
@@ -576,7 +578,7 @@ def handover(*, db_session: Session, settings: Settings, now: dt.datetime) -> Ha
     to_clean = [room.number for room in rooms if room.id in dirty]
     return Handover(alarms=alarms_service.open_alarms(db_session=db_session), rooms_to_clean=to_clean,
                     overdue=hygiene_service.overdue_rounds(db_session=db_session, now=now, settings=settings),
-                    last_handover=last, notes=notes, last_shift=last_shift)
+                    last_handover=last, notes=notes, last_shift=last_shift, since=since)
 
 
 def start_shift(*, db_session: Session, host_id: int, now: dt.datetime) -> HostShift:

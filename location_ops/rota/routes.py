@@ -19,6 +19,7 @@ from location_ops.i18n import _, lazy
 from location_ops.rota import service
 from location_ops.rota.models import TalkRequest
 from location_ops.rota.schemas import CaseworkerOut, OccurrenceOut, TalkRequestIn, TalkRequestOut, WeekOut
+from location_ops.formatting import fmt_language
 from location_ops.web import render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -81,19 +82,7 @@ def _week_context(db_session, principal, monday: dt.date, weeks: int = 2) -> dic
     }
 
 
-def language_name(code: str) -> str:
-    """The name of a language in the reader's language ("Spaans" / "Spanish")."""
-    from babel import Locale
-
-    from location_ops import i18n
-
-    try:
-        return Locale.parse(code).get_display_name(i18n.current_language()) or code
-    except (ValueError, TypeError):
-        return code
-
-
-templates.env.filters["language_name"] = language_name
+templates.env.filters["language_name"] = fmt_language  # "Spaans" / "Spanish"
 
 
 # --- pages -------------------------------------------------------------------------------------
