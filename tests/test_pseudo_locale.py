@@ -79,7 +79,7 @@ def pseudo_locale():
 
 
 class VisibleText(HTMLParser):
-    """The text a person sees or hears, in document order."""
+    """The text a person sees or hears, in document order (attributes before the element's text)."""
 
     SKIP = {"script", "style"}
     ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
@@ -92,9 +92,10 @@ class VisibleText(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         values = dict(attrs)
-        for name in self.ATTRIBUTES:
-            if values.get(name):
-                self.chunks.append(values[name])
+        for name, value in values.items():
+            # data-confirm and data-msg-* become visible text through app.js / alarms.js.
+            if value and (name in self.ATTRIBUTES or name == "data-confirm" or name.startswith("data-msg-")):
+                self.chunks.append(value)
         if tag == "input" and (values.get("type") or "").lower() in ("submit", "button", "reset") and values.get("value"):
             self.chunks.append(values["value"])
         if tag not in ("input", "meta", "link", "br", "img", "hr", "source", "col", "area", "base", "wbr"):
@@ -328,12 +329,14 @@ def test_a_string_without_gettext_is_caught(pseudo_locale):
         "<script>var never = 'shown';</script>{{ extra|safe }}</body></html>")
     clean = template.render(amount=8000, when=dt.date(2026, 12, 2), extra="")
     assert untranslated(clean, {"roos"}) == []
-    # A text, a placeholder, a button's value and a title that lost their _() are each caught.
+    # A text, a placeholder, a button's value, a confirmation and a title that lost their _() are each caught.
     assert untranslated(template.render(amount=1, when=None, extra="<p>Check in</p>"), {"roos"}) == ["Check in"]
     assert untranslated(template.render(amount=1, when=None, extra='<input placeholder="Search">'), {"roos"}) \
         == ["Search"]
     assert untranslated(template.render(amount=1, when=None, extra='<input type="submit" value="Save">'),
                         {"roos"}) == ["Save"]
+    assert untranslated(template.render(amount=1, when=None, extra='<form data-confirm="Really?"></form>'),
+                        {"roos"}) == ["Really?"]
     assert untranslated("<title>location-ops · location-ops</title>", {"location-ops"}) \
         == ["<title>location-ops · location-ops</title> has no translated text"]
     # Data is only what the test seeded: a pseudonym the test did not create is reported.
