@@ -205,6 +205,13 @@ def seed_everything(app) -> dict[str, str]:
         stranger = alarms.register_device(db_session=db_session, family="native", device_id="unknown-7",
                                           room_id=None, label="", now=now)
         alarms.raise_alarm(db_session=db_session, now=now, source="device", device=stranger)
+        # A button that needs attention: battery low, offline, its weekly test overdue; a room out of service.
+        tired = db_session.scalar(select(Device).where(Device.room_id == rooms[7].id))
+        tired.battery, tired.online, tired.last_test_at = 9, False, now - dt.timedelta(days=30)
+        from location_ops.rooms.models import RoomOutage
+
+        db_session.add(RoomOutage(room_id=rooms[8].id, starts_at=now - dt.timedelta(hours=1),
+                                  ends_at=now + dt.timedelta(days=2), reason="Lekkage plafond"))
         # A hygiene round under way, and a talk request for today's visit.
         hygiene.start_round(db_session=db_session, room_id=rooms[3].id, kind=RoundKind.TURNOVER,
                             actor=hygiene.Actor(Role.HOST, users["host"].id), now=now, settings=settings)

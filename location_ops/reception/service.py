@@ -25,6 +25,7 @@ from location_ops.bookings.models import Booking, BookingStatus
 from location_ops.clock import LOCAL_TZ, REPORT_YEARS_AHEAD, check_day
 from location_ops.config import Settings
 from location_ops.events import emit
+from location_ops.formatting import fmt_date
 from location_ops.hygiene import service as hygiene_service
 from location_ops.hygiene.models import HygieneRound, RoundKind
 from location_ops.i18n import _, lazy
@@ -269,7 +270,7 @@ def _check_arrival(db_session: Session, settings: Settings, booking: Booking, ro
     running = booking.starts_at <= now < booking.ends_at
     if booking.day != today and not running:
         raise ReceptionError(_("This booking is for %(day)s, not today: only today's bookings can be checked in.")
-                             % {"day": booking.day.isoformat()}, 409)
+                             % {"day": fmt_date(booking.day)}, 409)
     if booking.ends_at <= now:
         raise ReceptionError(_("This booking ended at %(time)s; it can no longer be checked in.")
                              % {"time": _hhmm(booking.ends_at)}, 409)
