@@ -1,8 +1,9 @@
-"""Numbers, money, dates and times in the reader's language, through Babel — the one place for them.
+"""Numbers, money, dates, times and language names in the reader's language, through Babel.
 
-Depends on nothing but ``location_ops.i18n`` (the current language) and the local time
-zone of ``location_ops.clock``, so services, routes and templates (the filters ``time``, ``datetime``, ``date``,
-``euros``, ``number``) all format the same way: "€ 80,00" in Dutch, "€80.00" in English.
+The one place for them. It depends on nothing but ``location_ops.i18n`` (the current
+language) and the local time zone of ``location_ops.clock``, so services, routes and
+templates (the filters ``time``, ``datetime``, ``date``, ``euros``, ``euros_plain``,
+``number``, ``language_name``) all format alike: "€ 80,00" in Dutch, "€80.00" in English.
 """
 
 from __future__ import annotations
@@ -70,4 +71,4 @@ def fmt_language(code: str) -> str:
 
 
 FILTERS = {"time": fmt_time, "datetime": fmt_datetime, "date": fmt_date, "euros": fmt_cents,
-           "euros_plain": fmt_cents_plain, "number": fmt_number, "language": fmt_language}
+           "euros_plain": fmt_cents_plain, "number": fmt_number, "language_name": fmt_language}

@@ -19,7 +19,6 @@ from location_ops.i18n import _, lazy
 from location_ops.rota import service
 from location_ops.rota.models import TalkRequest
 from location_ops.rota.schemas import CaseworkerOut, OccurrenceOut, TalkRequestIn, TalkRequestOut, WeekOut
-from location_ops.formatting import fmt_language
 from location_ops.web import render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -80,9 +79,6 @@ def _week_context(db_session, principal, monday: dt.date, weeks: int = 2) -> dic
         "this_week": service.week_label(service.monday_of(local_today())),
         "topics": service.TOPICS,
     }
-
-
-templates.env.filters["language_name"] = fmt_language  # "Spaans" / "Spanish"
 
 
 # --- pages -------------------------------------------------------------------------------------
