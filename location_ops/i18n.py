@@ -21,8 +21,12 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
 def available_languages() -> list[str]:
     """Return the languages that ship a catalog, e.g. ['en', 'nl'] (and any installed by a test)."""
-    shipped = {p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/messages.po")}
-    return sorted(shipped | set(_installed))
+    return sorted(_shipped_languages() | set(_installed))
+
+
+@lru_cache
+def _shipped_languages() -> frozenset[str]:
+    return frozenset(p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/messages.po"))
 
 
 #: Catalogs installed at run time (a test's pseudo locale): language -> (translations, Babel locale).
