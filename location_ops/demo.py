@@ -57,7 +57,7 @@ def seed(*, db_session: Session, settings: Settings) -> dict[str, str]:
         logins[username] = password
         users[username] = user
     for number in range(1, settings.max_rooms + 1):
-        db_session.add(Room(number=number, name=f"Room {number}", active=True))
+        db_session.add(Room(number=number, name="", active=True))  # no own name: "Kamer 4" in each language
     db_session.flush()
     for capability in CAPABILITIES:
         import_capability_module(capability, "demo")

@@ -115,7 +115,7 @@ def _fields(route: APIRoute) -> dict[str, Any]:
 
 def _shown(value: Any) -> str:
     if isinstance(value, dt.date):
-        from location_ops.web import fmt_date
+        from location_ops.formatting import fmt_date
 
         return fmt_date(value)
     return str(value)

@@ -20,17 +20,50 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
 
 def available_languages() -> list[str]:
-    """Return the languages that ship a catalog, e.g. ['en', 'nl']."""
-    return sorted(p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/messages.po"))
+    """Return the languages that ship a catalog, e.g. ['en', 'nl'] (and any installed by a test)."""
+    return sorted(_shipped_languages() | set(_installed))
+
+
+@lru_cache
+def _shipped_languages() -> frozenset[str]:
+    return frozenset(p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/messages.po"))
+
+
+#: Catalogs installed at run time (a test's pseudo locale): language -> (translations, Babel locale).
+_installed: dict[str, tuple[NullTranslations, str]] = {}
+
+
+def install(language: str, catalog: NullTranslations, *, formatting_locale: str = "en") -> None:
+    """Make a catalog that does not ship available as ``language`` (for tests: a pseudo locale).
+
+    ``formatting_locale`` is the Babel locale its numbers and dates are written in.
+    """
+    _installed[language] = (catalog, formatting_locale)
+
+
+def uninstall(language: str) -> None:
+    _installed.pop(language, None)
+
+
+def formatting_locale() -> str:
+    """The Babel locale for numbers, money and dates in the current language."""
+    language = _current.get()
+    return _installed[language][1] if language in _installed else language
 
 
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English", "es": "Español", "ro": "Română",
                   "bg": "Български", "hu": "Magyar"}
 
 
-@lru_cache
 def translations(language: str) -> NullTranslations:
     """Return the compiled catalog for a language (an empty one if it has none)."""
+    if language in _installed:
+        return _installed[language][0]
+    return _shipped_translations(language)
+
+
+@lru_cache
+def _shipped_translations(language: str) -> NullTranslations:
     po_path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
     if not po_path.exists():
         return NullTranslations()

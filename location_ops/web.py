@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_datetime, format_time
-from babel.numbers import format_currency
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from location_ops import i18n
-from location_ops.clock import LOCAL_TZ
 from location_ops.config import PROJECT_ROOT
+from location_ops.formatting import FILTERS, fmt_cents, fmt_date, fmt_datetime, fmt_time  # noqa: F401 (re-exported)
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -24,32 +21,7 @@ _env = templates.env
 _env.add_extension("jinja2.ext.i18n")
 _env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
 _env.policies["ext.i18n.trimmed"] = True
-
-
-def _local(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(LOCAL_TZ)
-
-
-def fmt_time(value: dt.datetime | None) -> str:
-    return "" if value is None else format_time(_local(value), "HH:mm", locale=i18n.current_language())
-
-
-def fmt_datetime(value: dt.datetime | None) -> str:
-    if value is None:
-        return ""
-    return format_datetime(_local(value), "d MMM HH:mm", locale=i18n.current_language())
-
-
-def fmt_date(value: dt.date | None, form: str = "medium") -> str:
-    return "" if value is None else format_date(value, form, locale=i18n.current_language())
-
-
-def fmt_cents(cents: int | None) -> str:
-    """Format integer cents as euros in the current language (€ 80,00 / €80.00)."""
-    return "" if cents is None else format_currency(cents / 100, "EUR", locale=i18n.current_language())
-
-
-_env.filters.update(time=fmt_time, datetime=fmt_datetime, date=fmt_date, euros=fmt_cents)
+_env.filters.update(FILTERS)
 
 
 def is_htmx(request: Request) -> bool:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from location_ops.i18n import lazy
+
 MAX_PAYLOAD = 64 * 1024
 
 NATIVE = "native"
@@ -24,7 +26,7 @@ ESPHOME = "esphome"
 
 #: Every family, with whether it runs on a battery (supervision interval) and a label.
 FAMILIES: dict[str, dict] = {
-    NATIVE: {"battery": True, "label": "location-ops native"},
+    NATIVE: {"battery": True, "label": lazy("location-ops button (native)")},  # the others are product names
     ZIGBEE2MQTT: {"battery": True, "label": "Zigbee2MQTT"},
     SHELLY_GEN1: {"battery": True, "label": "Shelly gen1 (Button1)"},
     SHELLY_GEN2: {"battery": False, "label": "Shelly gen2+"},

@@ -11,10 +11,10 @@ from location_ops.rooms.models import Room
 
 
 def seed_devices(*, db_session, settings, users) -> None:
-    """Register a native button per room: device id room-<number>."""
+    """Register a native button per room: device id room-<number>, label "Knop <number>" (the demo is Dutch)."""
     for room in db_session.scalars(select(Room).order_by(Room.number)):
         device = service.register_device(db_session=db_session, family="native", device_id=f"room-{room.number}",
-                                         room_id=room.id, label=f"Button {room.number}", now=utcnow())
+                                         room_id=room.id, label=f"Knop {room.number}", now=utcnow())
         device.last_test_at = utcnow()
 
 

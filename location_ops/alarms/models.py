@@ -35,6 +35,17 @@ class Resolution(StrEnum):
                 Resolution.TEST: lazy("Test")}[self]
 
 
+#: What each kind of alarm event is called on the screens (the kind itself is a code in the data and the API).
+EVENT_LABELS = {
+    "raised": lazy("Raised"), "press": lazy("Pressed again"), "acknowledged": lazy("Acknowledged"),
+    "resolved": lazy("Resolved"), "escalated": lazy("Escalated"), "test_press": lazy("Test press"),
+    "escalation_siren": lazy("Siren switched on"), "escalation_siren_failed": lazy("Siren could not be switched on"),
+    "escalation_webhook": lazy("Escalation contact notified"),
+    "escalation_webhook_failed": lazy("Escalation contact could not be notified"),
+    "escalation_email": lazy("E-mail sent"), "escalation_email_failed": lazy("E-mail could not be sent"),
+}
+
+
 class Device(Base):
     """A panic button (or other alarm device), known by its family and the id its topics carry."""
 
@@ -93,6 +104,15 @@ class Alarm(Base):
     device: Mapped[Device | None] = relationship(lazy="joined")
     events: Mapped[list[AlarmEvent]] = relationship(back_populates="alarm", order_by="AlarmEvent.id",
                                                     cascade="all, delete-orphan")
+
+    @property
+    def state_label(self) -> str:
+        """The state's label, to translate: "Raised", "Acknowledged", "Resolved"."""
+        return AlarmState(self.state).label
+
+    @property
+    def resolution_label(self) -> str | None:
+        return Resolution(self.resolution).label if self.resolution else None
 
 
 class AlarmEvent(Base):

@@ -176,7 +176,7 @@ def alarms_page(request: Request, db_session: SessionDep, principal: CurrentPrin
                                workers=principal.role == Role.HOST)
     db_session.commit()
     return render(request, "alarms/board.html", {"recent": recent, "warnings": warnings, "names": names,
-                                                 "title_of": service.alarm_title})
+                                                 "title_of": service.alarm_title, "event_text": service.event_text})
 
 
 def _back(request: Request, default: str = "/alarms"):
@@ -349,7 +349,7 @@ def api_resolve(request: Request, db_session: SessionDep, principal: CurrentPrin
 def device_out(device: Device) -> DeviceOut:
     iso = lambda value: value.isoformat() if value else None  # noqa: E731
     return DeviceOut(id=device.id, family=device.family, device_id=device.device_id, room_id=device.room_id,
-                     room=device.room.name if device.room else None, label=device.label,
+                     room=device.room.label if device.room else None, label=device.label,
                      registered=device.registered, last_seen_at=iso(device.last_seen_at), battery=device.battery,
                      online=device.online, test_until=iso(device.test_until), last_test_at=iso(device.last_test_at))
 

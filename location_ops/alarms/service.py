@@ -26,7 +26,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 from location_ops.accounts.models import Role, User
 from location_ops.alarms import decoders
 from location_ops.alarms.decoders import DeviceMessage
-from location_ops.alarms.models import Alarm, AlarmEvent, AlarmState, BridgeStatus, Device, Resolution
+from location_ops.alarms.models import (
+    EVENT_LABELS,
+    Alarm,
+    AlarmEvent,
+    AlarmState,
+    BridgeStatus,
+    Device,
+    Resolution,
+)
 from location_ops.config import Settings
 from location_ops.events import emit
 from location_ops.i18n import _
@@ -559,12 +567,33 @@ def resolve(*, db_session: Session, alarm: Alarm, user_id: int, now: dt.datetime
     return alarm
 
 
+def event_text(alarm: Alarm, event: AlarmEvent) -> tuple[str, str]:
+    """An alarm event as people read it: (what happened, translated; the note someone typed, or "").
+
+    The stored kind and note are codes for the API ("resolved", "false_alarm: …", "after 30 s");
+    the screens say "Resolved: False alarm" and "Escalated after 30 s".
+    """
+    note = event.note or ""
+    label = EVENT_LABELS.get(event.kind)
+    if event.kind == "escalated":
+        seconds = max(0, round((event.at - alarm.raised_at).total_seconds()))
+        return _("Escalated after %(seconds)s s") % {"seconds": seconds}, ""
+    if event.kind == "resolved":
+        code, _sep, typed = note.partition(": ")
+        if code in set(Resolution):
+            return _("Resolved: %(resolution)s") % {"resolution": _(Resolution(code).label)}, typed
+        return _(label), note
+    if event.kind == "escalation_email":
+        return _(label), ""  # the note counts recipients in English
+    return (_(label) if label else event.kind), note
+
+
 def alarm_title(alarm: Alarm) -> str:
     """What the screens say: the room, or which button or phone raised it."""
     if alarm.room is not None:
         if alarm.source == "phone":
-            return _("%(room)s — from a phone") % {"room": alarm.room.name}
-        return alarm.room.name
+            return _("%(room)s — from a phone") % {"room": alarm.room.label}
+        return alarm.room.label
     if alarm.device is not None:
         return _("Unregistered button %(id)s") % {"id": alarm.device.device_id}
     return _("Alarm from a phone (room unknown)")
@@ -577,7 +606,7 @@ def worker_alarm_view(alarm: Alarm) -> dict:
         "state": alarm.state,
         "title": alarm_title(alarm),
         "room_id": alarm.room_id,
-        "room": alarm.room.name if alarm.room else None,
+        "room": alarm.room.label if alarm.room else None,
         "source": alarm.source,
         "received": True,
         "acknowledged": alarm.acknowledged_at is not None,
@@ -593,7 +622,7 @@ def alarm_view(alarm: Alarm, events: list[AlarmEvent] | None = None, events_tota
         "resolution": alarm.resolution,
         "title": alarm_title(alarm),
         "room_id": alarm.room_id,
-        "room": alarm.room.name if alarm.room else None,
+        "room": alarm.room.label if alarm.room else None,
         "device": ({"family": alarm.device.family, "device_id": alarm.device.device_id,
                     "registered": alarm.device.registered} if alarm.device else None),
         "source": alarm.source,
@@ -756,13 +785,13 @@ def device_warnings(*, db_session: Session, now: dt.datetime, settings: Settings
 
 
 def _local(value: dt.datetime) -> str:
-    from location_ops.web import fmt_datetime
+    from location_ops.formatting import fmt_datetime
 
     return fmt_datetime(value)
 
 
 def device_name(device: Device) -> str:
-    where = device.room.name if device.room is not None else _("no room")
+    where = device.room.label if device.room is not None else _("no room")
     label = device.label or device.device_id
     return f"{label} ({where})"
 
@@ -823,7 +852,7 @@ def escalate(*, db_session: Session, settings: Settings, alarm_id: int, now: dt.
     if alarm is None:
         return outcome
     view = {"alarm_id": alarm.id, "site": settings.site, "title": alarm_title(alarm),
-            "room": alarm.room.name if alarm.room else None, "state": alarm.state,
+            "room": alarm.room.label if alarm.room else None, "state": alarm.state,
             "raised_at": alarm.raised_at.isoformat(), "escalated_at": now.isoformat()}
     db_session.commit()  # do the network calls without holding the database
     if settings.alarm_siren_topic:

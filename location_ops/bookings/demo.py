@@ -14,9 +14,10 @@ from location_ops.contracts.models import ContractStatus
 from location_ops.demo import SEEDERS
 from location_ops.rooms import service as rooms_service
 
-DEMO_RULES = ("Be kind to each other and to the host.\n"
-              "Leave the room clean and tidy at the end of your shift.\n"
-              "Use the panic button whenever you feel unsafe: someone comes at once.")
+#: In the demo's language (Dutch), like everything the demo seeds.
+DEMO_RULES = ("Wees vriendelijk voor elkaar en voor de gastvrouw.\n"
+              "Laat de kamer aan het eind van je dienst schoon en netjes achter.\n"
+              "Druk op de alarmknop zodra je je niet veilig voelt: er komt meteen iemand.")
 
 
 def seed_rentals(*, db_session: Session, settings: Settings, users: dict) -> None:

@@ -20,7 +20,8 @@ from location_ops.db import SessionDep
 from location_ops.events import emit
 from location_ops.forms import MAX_ID, Day, Id
 from location_ops.i18n import _, lazy
-from location_ops.web import fmt_cents, render
+from location_ops.formatting import fmt_cents
+from location_ops.web import render
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["bookings"])

@@ -294,7 +294,7 @@ def statement(*, db_session: Session, worker_id: int, month: dt.date) -> Stateme
     opening = _booking_charges_before(db_session, worker_id, first) - paid_before
     result = Statement(worker_id=worker_id, month=first, opening_cents=opening)
     from location_ops.rooms.models import Room
-    from location_ops.web import fmt_time
+    from location_ops.formatting import fmt_time
 
     rows = db_session.execute(select(Booking, Room.number).join(Room, Room.id == Booking.room_id).where(
         Booking.worker_id == worker_id, Booking.day >= first, Booking.day < after).order_by(Booking.starts_at))

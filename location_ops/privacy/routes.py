@@ -32,6 +32,7 @@ def audit_page(request: Request, db_session: SessionDep,
         "found": found, "actions": service.actions(db_session=db_session),
         "people": service.people(db_session=db_session),
         "filters": {"action": action, "person": person, "day": day},
+        "action_label": service.action_label, "target_label": service.target_label,
     })
 
 

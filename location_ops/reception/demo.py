@@ -21,10 +21,10 @@ def seed_reception(*, db_session, settings, users) -> None:
     now = utcnow()
     yesterday = now - dt.timedelta(days=1)
     handover = service._append(db_session, kind=EntryKind.HANDOVER, now=yesterday, room_id=None, author_id=host.id,
-                               text="Quiet shift. The shower in room 2 drips; the caretaker knows.")
+                               text="Rustige dienst. De douche in kamer 2 lekt; de conciërge weet ervan.")
     db_session.add(HostShift(host_id=host.id, started_at=yesterday - dt.timedelta(hours=8), ended_at=yesterday,
                              ended_by_id=host.id, open_key=None, handover_entry_id=handover.id))
-    service.add_entry(db_session=db_session, kind="delivery", room_id=None, text="Linen and towels delivered",
+    service.add_entry(db_session=db_session, kind="delivery", room_id=None, text="Beddengoed en handdoeken geleverd",
                       author_id=host.id, now=now - dt.timedelta(hours=2))
     room = db_session.scalar(select(Room).order_by(Room.number).limit(1))
     if room is not None:

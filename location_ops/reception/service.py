@@ -25,6 +25,7 @@ from location_ops.bookings.models import Booking, BookingStatus
 from location_ops.clock import LOCAL_TZ, REPORT_YEARS_AHEAD, check_day
 from location_ops.config import Settings
 from location_ops.events import emit
+from location_ops.formatting import fmt_date
 from location_ops.hygiene import service as hygiene_service
 from location_ops.hygiene.models import HygieneRound, RoundKind
 from location_ops.i18n import _, lazy
@@ -346,7 +347,7 @@ def _check_arrival(db_session: Session, settings: Settings, booking: Booking, ro
     running = booking.starts_at <= now < booking.ends_at
     if booking.day != today and not running:
         raise ReceptionError(_("This booking is for %(day)s, not today: only today's bookings can be checked in.")
-                             % {"day": booking.day.isoformat()}, 409)
+                             % {"day": fmt_date(booking.day)}, 409)
     if booking.ends_at <= now:
         raise ReceptionError(_("This booking ended at %(time)s; it can no longer be checked in.")
                              % {"time": _hhmm(booking.ends_at)}, 409)
@@ -628,6 +629,8 @@ class Handover:
     last_handover: EntryView | None
     notes: list[EntryView]
     last_shift: HostShift | None
+    #: The notes are those since this moment: the start of the last shift, or the last 24 hours.
+    since: dt.datetime
 
 
 def handover(*, db_session: Session, settings: Settings, now: dt.datetime) -> Handover:
@@ -646,7 +649,7 @@ def handover(*, db_session: Session, settings: Settings, now: dt.datetime) -> Ha
     to_clean = [room.number for room in rooms if room.id in dirty]
     return Handover(alarms=alarms_service.open_alarms(db_session=db_session), rooms_to_clean=to_clean,
                     overdue=hygiene_service.overdue_rounds(db_session=db_session, now=now, settings=settings),
-                    last_handover=last, notes=notes, last_shift=last_shift)
+                    last_handover=last, notes=notes, last_shift=last_shift, since=since)
 
 
 def start_shift(*, db_session: Session, host_id: int, now: dt.datetime) -> HostShift:

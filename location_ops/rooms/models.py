@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from location_ops import i18n
 from location_ops.db import Base, UTCDateTime
 
 
@@ -17,8 +18,39 @@ class Room(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(Integer, unique=True)
+    #: The operator's own name for the room; empty for the usual "Room 4" in the reader's language.
     name: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def label(self) -> str:
+        """What people read: "Kamer 4" / "Room 4" in the reader's language, or the operator's own name."""
+        return room_label(self.number, self.name)
+
+
+#: The default shifts (DESIGN §10) carry short names used in the API and URLs; people read these labels.
+DEFAULT_SHIFT_LABELS = {"day": i18n.lazy("Day"), "evening": i18n.lazy("Evening")}
+
+
+def shift_label(name: str) -> str:
+    """Show a shift's name: translated for the defaults, the operator's own names capitalised."""
+    return i18n.gettext(DEFAULT_SHIFT_LABELS[name]) if name in DEFAULT_SHIFT_LABELS else name.capitalize()
+
+
+def _default_names(number: int) -> set[str]:
+    """The names a room got by default (before labels were built at display time), in every language."""
+    names = {f"Room {number}"}
+    for language in i18n.available_languages():
+        names.add(i18n.translations(language).gettext("Room %(number)s") % {"number": number})
+    return names
+
+
+def room_label(number: int, name: str = "") -> str:
+    """A room's label: its own name, or "Room %(number)s" translated when it has none (or a default one)."""
+    name = (name or "").strip()
+    if not name or name in _default_names(number):
+        return i18n.gettext("Room %(number)s") % {"number": number}
+    return name
 
 
 class RoomOutage(Base):

@@ -19,7 +19,7 @@ from location_ops.forms import MAX_ID, Cents, Id, OptionalCents, form_page
 from location_ops.hygiene import service as hygiene_service
 from location_ops.i18n import _, lazy
 from location_ops.rooms import service
-from location_ops.rooms.models import Room, ShiftTemplate
+from location_ops.rooms.models import Room, ShiftTemplate, shift_label
 from location_ops.rooms.schemas import (
     RoomRateIn,
     RoomRateOut,
@@ -35,19 +35,10 @@ api = APIRouter(tags=["rooms"])
 
 nav.add("/admin/rooms", "Rooms and shifts", ADMIN, order=60)
 
-#: The default shifts' names shown in the user's language; an operator's own names as typed.
 #: A weekday as the shift forms send it: 1 (Monday) to 7.
 Weekday = Literal["1", "2", "3", "4", "5", "6", "7"]
 
-DEFAULT_SHIFT_LABELS = {"day": lazy("Day"), "evening": lazy("Evening")}
-
-
-def shift_label(name: str) -> str:
-    """Show a shift's name: translated for the defaults, capitalised otherwise."""
-    return _(DEFAULT_SHIFT_LABELS[name]) if name in DEFAULT_SHIFT_LABELS else name.capitalize()
-
-
-templates.env.filters["shift_label"] = shift_label
+templates.env.filters["shift_label"] = shift_label  # "Dag" for the default "day"
 
 
 def _page(request: Request, db_session, *, error: str | None = None, status_code: int = 200):

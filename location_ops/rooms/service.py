@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from location_ops.clock import local_instant
 from location_ops.config import Settings
 from location_ops.i18n import _
-from location_ops.rooms.models import Room, RoomOutage, ShiftRate, ShiftTemplate
+from location_ops.rooms.models import Room, RoomOutage, ShiftRate, ShiftTemplate, shift_label
 
 #: DESIGN §10 defaults: (name, start, end, price in cents).
 DEFAULT_SHIFTS = (("day", dt.time(10, 0), dt.time(18, 0), 8000), ("evening", dt.time(18, 0), dt.time(1, 0), 12000))
@@ -55,7 +55,7 @@ def create_room(*, db_session: Session, settings: Settings, number: int, name: s
                          % {"n": settings.max_rooms})
     if number < 1 or number > 999:
         raise RoomsError(_("A room number is a whole number from 1 to 999."))
-    name = name.strip()[:64] or _("Room %(n)d") % {"n": number}
+    name = name.strip()[:64]  # empty: the label is "Room %(number)s" in the reader's language
     room = Room(number=number, name=name, active=True)
     db_session.add(room)
     try:
@@ -182,7 +182,7 @@ def slots_on(*, db_session: Session, day: dt.date, shifts: list[ShiftTemplate] |
 def slot_for(*, db_session: Session, day: dt.date, shift_name: str) -> ShiftSlot:
     shift = get_shift(db_session=db_session, name=shift_name)
     if str(day.isoweekday()) not in shift.weekdays:
-        raise RoomsError(_("The %(name)s shift does not run on that day.") % {"name": shift.name})
+        raise RoomsError(_("The %(name)s shift does not run on that day.") % {"name": shift_label(shift.name)})
     slots = slots_on(db_session=db_session, day=day, shifts=[shift])
     if not slots:
         raise RoomsError(_("The %(name)s shift does not run on %(day)s: its hours fall in the hour the clocks "

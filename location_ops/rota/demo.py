@@ -1,4 +1,4 @@
-"""Demo data: the demo caseworker's profile, a weekly visit, and an announcement.
+"""Demo data: the demo caseworker's profile, a weekly visit, and an announcement — in Dutch, in any season.
 
 The wegwijzer needs no demo seeding: its first entries come with the migration, in every install.
 """
@@ -23,8 +23,8 @@ def seed_rota(*, db_session: Session, settings: Settings, users: dict[str, User]
     service.update_profile(
         db_session=db_session, user=caseworker, display_name="Sanne", languages=["nl", "en", "es"],
         organisation="Belle",
-        introduction="I have worked with sex workers for ten years. Ask me about money and tax, housing, "
-                     "health, or anything else — what you tell me stays between us.",
+        introduction="Ik werk al tien jaar met sekswerkers. Vraag me over geld en belasting, wonen, "
+                     "gezondheid of iets anders — wat je me vertelt, blijft tussen ons.",
     )
     today = local_today()
     service.create_visit(db_session=db_session, actor=caseworker, caseworker_id=caseworker.id,
@@ -32,8 +32,8 @@ def seed_rota(*, db_session: Session, settings: Settings, users: dict[str, User]
                          organisation="Belle", valid_from=today - dt.timedelta(days=28),
                          backdate=True)
     service.post_announcement(
-        db_session=db_session, author=caseworker, title="Easter lunch on Thursday",
-        body="Everyone is welcome in the kitchen from 12:30. Bring a friend from the location if you like.",
+        db_session=db_session, author=caseworker, title="Samen lunchen op donderdag",
+        body="Iedereen is welkom in de keuken vanaf 12:30. Neem gerust een collega van de locatie mee.",
         show_until=today + dt.timedelta(days=14),
     )
 

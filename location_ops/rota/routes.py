@@ -81,21 +81,6 @@ def _week_context(db_session, principal, monday: dt.date, weeks: int = 2) -> dic
     }
 
 
-def language_name(code: str) -> str:
-    """The name of a language in the reader's language ("Spaans" / "Spanish")."""
-    from babel import Locale
-
-    from location_ops import i18n
-
-    try:
-        return Locale.parse(code).get_display_name(i18n.current_language()) or code
-    except (ValueError, TypeError):
-        return code
-
-
-templates.env.filters["language_name"] = language_name
-
-
 # --- pages -------------------------------------------------------------------------------------
 
 

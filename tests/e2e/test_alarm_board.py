@@ -90,7 +90,7 @@ def test_press_turns_host_screen_red_then_acknowledge_and_resolve(app, live_serv
 
     publish(mosquitto.url, ("zigbee2mqtt/panic_room_3", '{"action":"single","battery":91,"linkquality":120}', False))
     page.wait_for_selector("#alarm-banner .alarm-raised")
-    assert "Room 3" in page.inner_text("#alarm-banner .alarm-raised .alarm-title")
+    assert "Kamer 3" in page.inner_text("#alarm-banner .alarm-raised .alarm-title")
     assert "alarm-active" in page.get_attribute("body", "class")
     audio_playing(page)
     view = page.locator("#alarm-view").bounding_box()
@@ -132,7 +132,7 @@ def test_two_rooms_in_alarm_are_both_listed_and_acknowledging_one_keeps_the_othe
     assert page.get_attribute("#alarm-banner .alarm-list", "data-open") == "2"
     assert page.inner_text("#alarm-banner .alarm-count").startswith("2 ")  # "2 open alarmen"
     titles = page.locator("#alarm-banner .alarm-where").all_inner_texts()
-    assert titles == ["Room 7", "Room 6"], "newest raised on top"
+    assert titles == ["Kamer 7", "Kamer 6"], "newest raised on top"
     for alarm_id in (first, second):
         assert page.is_visible(ALARM_ITEM.format(alarm_id) + " .alarm-ack")
     audio_playing(page)
@@ -361,7 +361,7 @@ def test_security_phone_lists_two_alarms_without_the_workers_pseudonym(app, live
     assert page.get_attribute("#alarm-banner .alarm-list", "data-open") == "2"
     view_html = page.inner_html("#alarm-view")
     assert worker.username not in view_html, "security never sees her name in the alarm view"
-    assert "Room 4" in page.inner_text(ALARM_ITEM.format(phone)) and "telefoon" in page.inner_text(
+    assert "Kamer 4" in page.inner_text(ALARM_ITEM.format(phone)) and "telefoon" in page.inner_text(
         ALARM_ITEM.format(phone)), "security sees the room and that it came from a phone"
     assert page.is_visible("#alarm-arm"), "sound off: the notice is inside the alarm view"
     screenshot(page, f"alarm-security-phone-top-{backend}")

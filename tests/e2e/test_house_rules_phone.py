@@ -34,6 +34,6 @@ def test_the_house_rules_refusal_leads_to_the_rules_and_then_she_books(new_page,
     page.locator("#house-rules button").click()
     page.wait_for_selector("#house-rules .notice")
     page.goto("/book")
-    page.locator("button.book").first.click()
+    page.locator("a.book").first.click()
     page.click(".booking-confirm button")
     page.wait_for_selector(".booked-notice")

@@ -59,7 +59,7 @@ def test_handover_flow_from_one_host_to_the_next(client, place, host_without_shi
     page = client.get("/reception/shift").text
     handover_part = page.split('id="handover"')[1]
     assert "Room 2 window: caretaker tomorrow." in handover_part
-    assert "Room 1" in handover_part and "raised" in handover_part  # the open alarm
+    assert "Room 1" in handover_part and "Raised" in handover_part  # the open alarm
     assert "Room 4" in handover_part  # checked out: needs cleaning
     assert "Window in room 2 does not close" in handover_part
     token = csrf(client, "/reception/shift")

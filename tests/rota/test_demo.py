@@ -15,5 +15,5 @@ def test_demo_caseworker_visits_weekly(app, settings, make_user, db):
     today = local_today()
     [visit] = service.visits_on(db_session=db, day=today)
     assert (visit.caseworker_name, visit.window) == ("Sanne", "14:00–16:00")
-    assert [a.title for a in service.current_announcements(db_session=db)] == ["Easter lunch on Thursday"]
+    assert [a.title for a in service.current_announcements(db_session=db)] == ["Samen lunchen op donderdag"]
     db.rollback()
