@@ -72,7 +72,7 @@ def _events(db, *, actor: int | None, action: str, at: dt.datetime, count: int =
 
 def _rows(html: str) -> list[str]:
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    return re.findall(r"<code>([^<]+)</code>", body)
+    return re.findall(r'data-action="([^"]+)"', body)
 
 
 def test_the_audit_viewer_filters_by_action_person_and_day_and_pages(client, login_as, make_user, db):
