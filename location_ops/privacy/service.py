@@ -24,6 +24,8 @@ ACTION_LABELS = {
     "contract.active": lazy("Contract made active"), "contract.suspended": lazy("Contract suspended"),
     "contract.ended": lazy("Contract ended"), "house_rules.publish": lazy("House rules published"),
     "payment.record": lazy("Payment recorded"),
+    "privacy.export": lazy("Own data downloaded"), "privacy.erasure_requested": lazy("Erasure asked for"),
+    "privacy.erasure_withdrawn": lazy("Erasure request withdrawn"), "privacy.erasure_done": lazy("Account erased"),
 }
 TARGET_LABELS = {"user": lazy("User %(id)s"), "contract": lazy("Contract %(id)s"),
                  "house_rules": lazy("House rules %(id)s"), "payment": lazy("Payment %(id)s")}
