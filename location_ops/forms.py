@@ -65,14 +65,40 @@ Cents = Annotated[int, BeforeValidator(euros_to_cents)]
 OptionalCents = Annotated[Cents | None, BeforeValidator(blank_is_none)]
 
 
-def form_page(path: str):
-    """Declare the page (a GET path; ``{name}`` from the path's parameters) that shows this route's form."""
+def form_page(path: str, *, htmx_target: str | None = None):
+    """Declare the page (a GET path; ``{name}`` from the path's parameters) that shows this route's form.
+
+    ``htmx_target``: for a form in an htmx fragment (a sheet), the element an htmx submission's
+    error answer replaces; the page is then rendered as htmx renders it, as the fragment alone.
+    """
 
     def page() -> None:
         return None
 
     page.form_page = path
+    page.htmx_target = htmx_target
     return Depends(page)
+
+
+class FieldError(Exception):
+    """A refusal that concerns one field of a web form: shown at that field, with what was typed kept.
+
+    ``field`` is the form field's name (None: the form as a whole). Raise it from a route
+    (after rolling the session back) when a service refuses a value; the app's handler shows
+    the form's page again exactly as for a validation error.
+    """
+
+    def __init__(self, field: str | None, sentence: str, status: int = 400) -> None:
+        super().__init__(sentence)
+        self.field = field
+        self.sentence = sentence
+        self.status = status
+
+
+def refuse(db_session, field: str | None, error: Exception | str, status: int = 400):
+    """Roll back and raise :class:`FieldError` for ``field`` with the error's sentence."""
+    db_session.rollback()
+    raise FieldError(field, str(error), status)
 
 
 # --- sentences ------------------------------------------------------------------------------
@@ -180,6 +206,10 @@ def first_sentence(request: Request, exc: RequestValidationError) -> str | None:
 # --- the form shown again -------------------------------------------------------------------
 
 
+#: A hidden field that tells two forms posting to the same path apart (``forms.key`` in templates).
+FORM_KEY = "_form"
+
+
 def _typed(body: Any) -> dict[str, Any]:
     if not isinstance(body, Mapping):
         return {}
@@ -195,22 +225,25 @@ def _typed(body: Any) -> dict[str, Any]:
     return values
 
 
-def _page_path(request: Request, route: APIRoute) -> str | None:
+def _page_path(request: Request, route: APIRoute) -> tuple[str | None, str | None]:
+    """The GET path that shows the route's form, and the htmx target of its error answer."""
     for dependency in route.dependant.dependencies:
         declared = getattr(dependency.call, "form_page", None)
         if declared is not None:
-            return declared.format(**request.path_params)
+            return declared.format(**request.path_params), getattr(dependency.call, "htmx_target", None)
     path = request.url.path
     for prefix, router in request.app.state.routers:
         for candidate in router.routes:
             if isinstance(candidate, APIRoute) and "GET" in candidate.methods and prefix + candidate.path == route.path:
-                return path
-    return None
+                return path, None
+    return None, None
 
 
-async def _get(request: Request, path: str, state: dict) -> tuple[int, list, bytes]:
-    """Render ``path`` as a GET by the same person (same cookies), in-process."""
-    dropped = {b"content-type", b"content-length", b"hx-request", b"hx-target", b"hx-trigger"}
+async def _get(request: Request, path: str, state: dict, *, htmx: bool = False) -> tuple[int, list, bytes]:
+    """Render ``path`` as a GET by the same person (same cookies), in-process (as htmx asks for it, or whole)."""
+    dropped = {b"content-type", b"content-length", b"hx-target", b"hx-trigger"}
+    if not htmx:
+        dropped.add(b"hx-request")
     scope = {
         **{key: request.scope[key] for key in ("type", "http_version", "scheme", "server", "client", "root_path")
            if key in request.scope},
@@ -235,20 +268,44 @@ async def _get(request: Request, path: str, state: dict) -> tuple[int, list, byt
     return sent["status"], sent["headers"], sent["body"]
 
 
-async def redisplay(request: Request, exc: RequestValidationError) -> Response | None:
+async def show_again(request: Request, errors: dict[str, str], body: Any) -> Response | None:
     """The form's page again with ``form`` (errors at the fields, values kept), or None when there is none."""
     route = request.scope.get("route")
     if request.method != "POST" or not isinstance(route, APIRoute):
         return None
-    path = _page_path(request, route)
+    path, htmx_target = _page_path(request, route)
     if path is None:
         return None
-    form = {"action": request.url.path, "errors": sentences(route, exc), "values": _typed(exc.body)}
-    status, headers, body = await _get(request, path, {"form": form})
+    values = _typed(body)
+    key = values.pop(FORM_KEY, None)
+    action = request.url.path + (f"#{key}" if isinstance(key, str) and key else "")
+    form = {"action": action, "errors": errors, "values": values}
+    htmx = htmx_target is not None and request.headers.get("hx-request") == "true"
+    status, headers, content = await _get(request, path, {"form": form}, htmx=htmx)
     if status != 200:
         return None
     kept = [(k, v) for k, v in headers if k.lower() == b"content-type"]
-    response = Response(body, status_code=400)
-    for key, value in kept:
-        response.headers[key.decode()] = value.decode()
+    response = Response(content, status_code=400)
+    for name, value in kept:
+        response.headers[name.decode()] = value.decode()
+    if htmx:
+        response.headers["HX-Retarget"] = htmx_target
+        response.headers["HX-Reswap"] = "innerHTML"
     return response
+
+
+async def redisplay(request: Request, exc: RequestValidationError) -> Response | None:
+    """The form's page again after a validation error, or None when the route has no form page."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return None
+    return await show_again(request, sentences(route, exc), exc.body)
+
+
+async def redisplay_refusal(request: Request, exc: FieldError) -> Response | None:
+    """The form's page again with a service's refusal at its field, or None when there is none."""
+    try:
+        body = await request.form()
+    except Exception:  # noqa: BLE001 - a body that is not a form keeps no values
+        body = {}
+    return await show_again(request, {exc.field or "": exc.sentence}, body)

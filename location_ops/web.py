@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,18 @@ def fmt_cents(cents: int | None) -> str:
     return "" if cents is None else format_currency(cents / 100, "EUR", locale=i18n.current_language())
 
 
-_env.filters.update(time=fmt_time, datetime=fmt_datetime, date=fmt_date, euros=fmt_cents)
+def field_id(text: str) -> str:
+    """An HTML id for a form field from its form's action and its name ("/admin/rooms-number" → "f-admin-rooms-number")."""
+    return "f-" + re.sub(r"[^A-Za-z0-9]+", "-", str(text)).strip("-")
+
+
+def options(items, value: str = "id", text: str = "name") -> list[tuple[Any, Any]]:
+    """(value, text) pairs for ``forms.select`` from objects: ``rooms|options("id", "number")``."""
+    return [(getattr(item, value), getattr(item, text)) for item in items]
+
+
+_env.filters.update(time=fmt_time, datetime=fmt_datetime, date=fmt_date, euros=fmt_cents, field_id=field_id,
+                    options=options)
 
 
 def is_htmx(request: Request) -> bool:
