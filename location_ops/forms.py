@@ -268,7 +268,7 @@ async def _get(request: Request, path: str, state: dict, *, htmx: bool = False) 
     return sent["status"], sent["headers"], sent["body"]
 
 
-async def show_again(request: Request, errors: dict[str, str], body: Any) -> Response | None:
+async def show_again(request: Request, errors: dict[str, str], body: Any, status_code: int = 400) -> Response | None:
     """The form's page again with ``form`` (errors at the fields, values kept), or None when there is none."""
     route = request.scope.get("route")
     if request.method != "POST" or not isinstance(route, APIRoute):
@@ -285,7 +285,7 @@ async def show_again(request: Request, errors: dict[str, str], body: Any) -> Res
     if status != 200:
         return None
     kept = [(k, v) for k, v in headers if k.lower() == b"content-type"]
-    response = Response(content, status_code=400)
+    response = Response(content, status_code=status_code)
     for name, value in kept:
         response.headers[name.decode()] = value.decode()
     if htmx:
@@ -308,4 +308,4 @@ async def redisplay_refusal(request: Request, exc: FieldError) -> Response | Non
         body = await request.form()
     except Exception:  # noqa: BLE001 - a body that is not a form keeps no values
         body = {}
-    return await show_again(request, {exc.field or "": exc.sentence}, body)
+    return await show_again(request, {exc.field or "": exc.sentence}, body, exc.status)

@@ -383,7 +383,7 @@ def walk_in(*, db_session: Session, settings: Settings, worker_id: int, room_id:
     """
     worker = db_session.get(User, worker_id)
     if worker is None or worker.role != Role.WORKER or not worker.active:
-        raise ReceptionError(_("Choose a worker from the list."), 404, field="worker_id")
+        raise ReceptionError(_("Choose a worker from the list."), 400, field="worker_id")
     room = db_session.get(Room, room_id)
     if room is None or not room.active:
         raise ReceptionError(_("There is no room with that id."), 404)

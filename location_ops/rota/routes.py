@@ -14,7 +14,7 @@ from location_ops.accounts.deps import CurrentPrincipal, allow
 from location_ops.accounts.models import Role, User
 from location_ops.clock import local_today, utcnow
 from location_ops.db import SessionDep
-from location_ops.forms import Id
+from location_ops.forms import Id, form_page, refuse
 from location_ops.i18n import _, lazy
 from location_ops.rota import service
 from location_ops.rota.models import TalkRequest
@@ -231,13 +231,12 @@ def _edit(request, db_session, principal, action):
     except service.NotFound as exc:
         raise _fail(exc) from None  # nothing was written; the session ends unsaved
     except service.RotaError as exc:
-        db_session.rollback()
-        return _manage(request, db_session, principal, error=str(exc), status_code=exc.status if exc.status != 422 else 400)
+        refuse(db_session, exc.field, exc, exc.status if exc.status != 422 else 400)
     db_session.commit()
     return RedirectResponse("/rota/manage", status_code=303)
 
 
-@router.post("/rota/visits", dependencies=[allow(ROTA_EDIT)])
+@router.post("/rota/visits", dependencies=[allow(ROTA_EDIT), form_page("/rota/manage")])
 def visit_create(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
                  weekday: Annotated[int, Form(ge=0, le=6)], starts_at: Annotated[str, Form(max_length=8)],
                  ends_at: Annotated[str, Form(max_length=8)],
@@ -254,13 +253,13 @@ def visit_create(request: Request, db_session: SessionDep, principal: CurrentPri
     return _edit(request, db_session, principal, action)
 
 
-@router.post("/rota/visits/{visit_id}/end", dependencies=[allow(ROTA_EDIT)])
+@router.post("/rota/visits/{visit_id}/end", dependencies=[allow(ROTA_EDIT), form_page("/rota/manage")])
 def visit_end(request: Request, db_session: SessionDep, principal: CurrentPrincipal, visit_id: Annotated[Id, Path()]):
     return _edit(request, db_session, principal,
                  lambda: service.end_visit(db_session=db_session, actor=principal.user, visit_id=visit_id))
 
 
-@router.post("/rota/visits/{visit_id}/changes", dependencies=[allow(ROTA_EDIT)])
+@router.post("/rota/visits/{visit_id}/changes", dependencies=[allow(ROTA_EDIT), form_page("/rota/manage")])
 def visit_change(request: Request, db_session: SessionDep, principal: CurrentPrincipal, visit_id: Annotated[Id, Path()],
                  kind: Annotated[str, Form(max_length=16)], on_date: Annotated[str, Form(max_length=20)],
                  reason: Annotated[str, Form(max_length=200)] = "",
@@ -278,13 +277,13 @@ def visit_change(request: Request, db_session: SessionDep, principal: CurrentPri
     return _edit(request, db_session, principal, action)
 
 
-@router.post("/rota/changes/{change_id}/delete", dependencies=[allow(ROTA_EDIT)])
+@router.post("/rota/changes/{change_id}/delete", dependencies=[allow(ROTA_EDIT), form_page("/rota/manage")])
 def change_delete(request: Request, db_session: SessionDep, principal: CurrentPrincipal, change_id: Annotated[Id, Path()]):
     return _edit(request, db_session, principal,
                  lambda: service.remove_change(db_session=db_session, actor=principal.user, change_id=change_id))
 
 
-@router.post("/rota/announcements", dependencies=[allow(ROTA_EDIT)])
+@router.post("/rota/announcements", dependencies=[allow(ROTA_EDIT), form_page("/rota/manage")])
 def announcement_create(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
                         title: Annotated[str, Form(max_length=500)],
                         body: Annotated[str, Form(max_length=5000)] = "",
@@ -297,7 +296,7 @@ def announcement_create(request: Request, db_session: SessionDep, principal: Cur
     return _edit(request, db_session, principal, action)
 
 
-@router.post("/rota/announcements/{announcement_id}/delete", dependencies=[allow(ROTA_EDIT)])
+@router.post("/rota/announcements/{announcement_id}/delete", dependencies=[allow(ROTA_EDIT), form_page("/rota/manage")])
 def announcement_delete(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
                         announcement_id: Annotated[Id, Path()]):
     return _edit(request, db_session, principal, lambda: service.remove_announcement(

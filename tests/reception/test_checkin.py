@@ -153,10 +153,10 @@ def test_a_worker_without_booking_gets_a_free_room_through_the_booking_rules(cli
     # One room per person at a time: the database constraint, through the bookings service.
     response = client.post(f"/reception/rooms/{place.rooms[4]}/give", data={"worker_id": str(zoe.id)},
                            headers={"X-CSRF-Token": token})
-    assert response.status_code == 400 and "One room per person" in response.text
+    assert response.status_code == 409 and "One room per person" in response.text
     response = client.post(f"/reception/rooms/{place.rooms[4]}/give", data={"worker_id": str(nocontract.id)},
                            headers={"X-CSRF-Token": token})
-    assert response.status_code == 400 and "active contract" in response.text
+    assert response.status_code == 403 and "active contract" in response.text
     response = client.post(f"/reception/rooms/{place.rooms[4]}/give", data={"worker_id": "999999"},
                            headers={"X-CSRF-Token": token})
     assert response.status_code == 400 and "Choose a worker from the list." in response.text
@@ -177,7 +177,7 @@ def test_a_refused_give_shows_the_sentence_at_the_worker_in_the_sheet(client, pl
     path = f"/reception/rooms/{place.rooms[4]}/give"
     response = client.post(path, data={"worker_id": str(zoe.id)},
                            headers={"X-CSRF-Token": csrf(client), "HX-Request": "true"})
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert response.headers["HX-Retarget"] == "#sheet" and response.headers["HX-Reswap"] == "innerHTML"
     sheet = response.text
     assert "<html" not in sheet and 'class="rx-sheet"' in sheet  # the fragment, not a page
