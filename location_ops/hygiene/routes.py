@@ -197,8 +197,10 @@ def round_complete(request: Request, db_session: SessionDep, principal: CurrentP
         if exc.status == 400:
             db_session.rollback()
             db_session.refresh(hygiene_round)
-            return render(request, "hygiene/round.html", _round_context(db_session, hygiene_round, error=str(exc)),
-                          status_code=400)
+            # Said once, above the list, with the open items by name; no item opens its problem form.
+            return render(request, "hygiene/round.html", _round_context(
+                db_session, hygiene_round, complete_error=str(exc), open_items=service.missing_items(hygiene_round)),
+                status_code=400)
         _fail(exc)
     _publish(db_session, hygiene_round)
     db_session.commit()
