@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, get_args
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -67,6 +68,9 @@ OptionalCents = Annotated[Cents | None, BeforeValidator(blank_is_none)]
 
 def form_page(path: str, *, htmx_target: str | None = None):
     """Declare the page (a GET path; ``{name}`` from the path's parameters) that shows this route's form.
+
+    The path may carry a query whose ``{name}`` placeholders take the submitted form's values
+    (``"/statements?worker={worker}"``): the page that showed the form for that worker.
 
     ``htmx_target``: for a form in an htmx fragment (a sheet), the element an htmx submission's
     error answer replaces; the page is then rendered as htmx renders it, as the fragment alone.
@@ -206,6 +210,13 @@ def first_sentence(request: Request, exc: RequestValidationError) -> str | None:
 # --- the form shown again -------------------------------------------------------------------
 
 
+class _Blank(dict):
+    """Format values where a missing one is empty."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 #: A hidden field that tells two forms posting to the same path apart (``forms.key`` in templates).
 FORM_KEY = "_form"
 
@@ -225,12 +236,19 @@ def _typed(body: Any) -> dict[str, Any]:
     return values
 
 
-def _page_path(request: Request, route: APIRoute) -> tuple[str | None, str | None]:
-    """The GET path that shows the route's form, and the htmx target of its error answer."""
+def _page_path(request: Request, route: APIRoute, values: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The GET path (with its query) that shows the route's form, and the htmx target of its error answer."""
     for dependency in route.dependant.dependencies:
         declared = getattr(dependency.call, "form_page", None)
         if declared is not None:
-            return declared.format(**request.path_params), getattr(dependency.call, "htmx_target", None)
+            path, _sep, query = declared.partition("?")
+            path = path.format(**request.path_params)
+            if query:
+                texts = {key: value if isinstance(value, str) else value[0] for key, value in values.items()}
+                pairs = [pair.split("=", 1) for pair in query.split("&")]
+                query = urlencode([(key, template.format_map(_Blank(texts))) for key, template in pairs])
+                path = f"{path}?{query}"
+            return path, getattr(dependency.call, "htmx_target", None)
     path = request.url.path
     for prefix, router in request.app.state.routers:
         for candidate in router.routes:
@@ -247,7 +265,8 @@ async def _get(request: Request, path: str, state: dict, *, htmx: bool = False) 
     scope = {
         **{key: request.scope[key] for key in ("type", "http_version", "scheme", "server", "client", "root_path")
            if key in request.scope},
-        "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "method": "GET", "path": path.partition("?")[0], "raw_path": path.partition("?")[0].encode(),
+        "query_string": path.partition("?")[2].encode(),
         "headers": [(k, v) for k, v in request.scope["headers"] if k.lower() not in dropped],
         "state": state,
     }
@@ -273,10 +292,10 @@ async def show_again(request: Request, errors: dict[str, str], body: Any, status
     route = request.scope.get("route")
     if request.method != "POST" or not isinstance(route, APIRoute):
         return None
-    path, htmx_target = _page_path(request, route)
+    values = _typed(body)
+    path, htmx_target = _page_path(request, route, values)
     if path is None:
         return None
-    values = _typed(body)
     key = values.pop(FORM_KEY, None)
     action = request.url.path + (f"#{key}" if isinstance(key, str) and key else "")
     form = {"action": action, "errors": errors, "values": values}

@@ -41,6 +41,10 @@ SECRET_TYPES = {"password"}
 #: POST routes whose form fields can all be wrong but that no page shows in the demo's state
 #: (filled in with a reason only; the test fails for any other route it cannot reach).
 UNREACHED: dict[str, str] = {}
+#: POST routes that never show a form again, by design.
+NOT_FORMS = {
+    "/alarms/raise": "an alarm is always raised, without a room when the room is not valid",
+}
 
 
 def _max_length(info) -> int | None:
@@ -98,6 +102,11 @@ def _controls(form) -> list:
     return form.find_all(["input", "select", "textarea"])
 
 
+def _named(form) -> list:
+    """The controls and the named buttons (a button's name and value are sent when it is pressed)."""
+    return _controls(form) + form.find_all("button", attrs={"name": True})
+
+
 def _value(control) -> str | list[str] | None:
     """What the browser would send for a control (None: nothing)."""
     if control.name == "textarea":
@@ -114,7 +123,7 @@ def _value(control) -> str | list[str] | None:
 
 
 def _visible(control) -> bool:
-    return not (control.name == "input" and control.get("type", "text").lower() == "hidden")
+    return control.name != "button" and not (control.name == "input" and control.get("type", "text").lower() == "hidden")
 
 
 def _submission(form, wrong: str, bad: str) -> list[tuple[str, str]]:
@@ -128,7 +137,7 @@ def _submission(form, wrong: str, bad: str) -> list[tuple[str, str]]:
             data.append((name, value))
     button = form.find("button", attrs={"name": True})
     if button is not None and button.get("name") not in dict(data):
-        data.append((button["name"], button.get("value", "")))
+        data.append((button["name"], bad if button["name"] == wrong else button.get("value", "")))
     return data
 
 
@@ -160,8 +169,8 @@ def _check(action: str, sent_form, answer, wrong: str, data: list[tuple[str, str
         described = form.find(id=target) if target else None
         if described is None or not described.get_text(strip=True):
             problems.append(f"{wrong} is not described by a sentence in the form (aria-describedby={target!r})")
-    elif not form.select(".field-error, .form-errors"):
-        problems.append(f"no sentence in the form for the hidden field {wrong}")
+    elif not any(found.get_text(strip=True) for found in soup.select(".field-error, .form-errors")):
+        problems.append(f"no sentence on the page for the hidden field {wrong}")
     sent = {}
     for name, value in data:
         sent.setdefault(name, []).append(value)
@@ -245,9 +254,9 @@ def test_every_form_shows_its_error_at_the_field_and_keeps_what_was_typed(app, c
                     path, endpoint, bad = match
                     key_input = form.find("input", attrs={"name": FORM_KEY})
                     label = path + (f"#{key_input['value']}" if key_input else "")
-                    names = [c.get("name") for c in _controls(form) if c.get("name") in bad]
+                    names = [c.get("name") for c in _named(form) if c.get("name") in bad]
                     names.sort(key=lambda name: not _visible(form.find(attrs={"name": name})))
-                    if label in tested or not names:
+                    if label in tested or not names or path in NOT_FORMS:
                         continue
                     if user.role not in (rule_of(endpoint).roles or {user.role}):
                         continue
@@ -263,6 +272,7 @@ def test_every_form_shows_its_error_at_the_field_and_keeps_what_was_typed(app, c
         finally:
             http.close()
     reached = {label.split("#")[0] for label in tested}
-    unreached = sorted(path for _p, path, _e, _b in routes if path not in reached and path not in UNREACHED)
+    unreached = sorted(path for _p, path, _e, _b in routes
+                       if path not in reached and path not in UNREACHED and path not in NOT_FORMS)
     assert not failures, "\n".join(failures)
     assert not unreached, f"no page offered a form for: {unreached}"
