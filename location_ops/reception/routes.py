@@ -257,23 +257,23 @@ def shift_page(request: Request, db_session: SessionDep, principal: CurrentPrinc
         "can_write": principal.role == Role.HOST, "title_of": alarms_service.alarm_title})
 
 
-@router.post("/reception/shift/start", dependencies=[allow(RECEPTION_WRITE)])
+@router.post("/reception/shift/start", dependencies=[allow(RECEPTION_WRITE), form_page("/reception/shift")])
 def shift_start(request: Request, db_session: SessionDep, principal: CurrentPrincipal):
     try:
         service.start_shift(db_session=db_session, host_id=principal.id, now=utcnow())
     except service.ReceptionError as error:
-        _fail(error)
+        refuse(db_session, None, error, error.status)
     db_session.commit()
     return RedirectResponse("/reception", status_code=303)
 
 
-@router.post("/reception/shift/end", dependencies=[allow(RECEPTION_WRITE)])
+@router.post("/reception/shift/end", dependencies=[allow(RECEPTION_WRITE), form_page("/reception/shift")])
 def shift_end(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
               note: Annotated[str, Form(max_length=2000)] = ""):
     try:
         shift = service.end_shift(db_session=db_session, host_id=principal.id, note=note, now=utcnow())
     except service.ReceptionError as error:
-        _fail(error)
+        refuse(db_session, error.field or "note", error, error.status)
     emit(db_session, "log", {"id": shift.handover_entry_id, "kind": EntryKind.HANDOVER.value, "room_id": None},
          audience=service.AUDIENCE)
     db_session.commit()

@@ -152,7 +152,7 @@ def talk_form_page(request: Request, db_session: SessionDep, principal: CurrentP
     return _talk_form(request, db_session, principal, visit, on_date)
 
 
-@router.post("/rota/talks", dependencies=[allow(TALK_REQUESTS)])
+@router.post("/rota/talks", dependencies=[allow(TALK_REQUESTS), form_page("/rota/talk?visit={visit_id}&date={date}")])
 def talk_create(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
                 visit_id: Annotated[int, Form()], date: Annotated[str, Form(max_length=20)],
                 topics: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
@@ -164,11 +164,7 @@ def talk_create(request: Request, db_session: SessionDep, principal: CurrentPrin
     except service.NotFound as exc:
         raise _fail(exc) from None
     except service.RotaError as exc:
-        db_session.rollback()
-        status = 400 if exc.status == 422 else exc.status
-        return _talk_form(request, db_session, principal, visit_id, on_date, error=str(exc),
-                          chosen=[t for t in topics if t in service.TOPICS], note=note[:service.NOTE_MAX],
-                          status_code=status)
+        refuse(db_session, exc.field, exc, 400 if exc.status == 422 else exc.status)
     db_session.commit()
     return RedirectResponse("/rota?asked=1", status_code=303)
 
@@ -314,7 +310,7 @@ def profile_page(request: Request, db_session: SessionDep, principal: CurrentPri
     profile = service.get_profile(db_session=db_session, user_id=principal.id)
     return render(request, "rota/profile.html", {
         "profile": profile, "choices": service.LANGUAGE_CHOICES,
-        "form": {"display_name": profile.display_name if profile else principal.user.username,
+        "saved": {"display_name": profile.display_name if profile else principal.user.username,
                  "introduction": profile.introduction if profile else "",
                  "languages": profile.language_codes if profile else [],
                  "organisation": profile.organisation if profile else ""},
@@ -332,12 +328,7 @@ def profile_save(request: Request, db_session: SessionDep, principal: CurrentPri
         service.update_profile(db_session=db_session, user=principal.user, display_name=display_name,
                                introduction=introduction, languages=languages, organisation=organisation)
     except service.RotaError as exc:
-        db_session.rollback()
-        return render(request, "rota/profile.html", {
-            "error": str(exc), "choices": service.LANGUAGE_CHOICES,
-            "form": {"display_name": display_name[:64], "introduction": introduction[:600],
-                     "languages": languages, "organisation": organisation[:128]},
-        }, status_code=400)
+        refuse(db_session, exc.field, exc, 400 if exc.status == 422 else exc.status)
     db_session.commit()
     return RedirectResponse("/rota/manage", status_code=303)
 

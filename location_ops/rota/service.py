@@ -146,16 +146,18 @@ def update_profile(*, db_session: Session, user: User, display_name: str, introd
     """Set what workers see of a caseworker."""
     display_name = display_name.strip()
     if not display_name:
-        raise RotaError(_("A name is required."))
+        raise RotaError(_("A name is required."), field="display_name")
     if len(display_name) > 64:
-        raise RotaError(_("The name can be at most %(n)d characters long.") % {"n": 64})
+        raise RotaError(_("The name can be at most %(n)d characters long.") % {"n": 64}, field="display_name")
     if len(introduction) > 600:
-        raise RotaError(_("The introduction can be at most %(n)d characters long.") % {"n": 600})
+        raise RotaError(_("The introduction can be at most %(n)d characters long.") % {"n": 600},
+                        field="introduction")
     if len(organisation.strip()) > 128:
-        raise RotaError(_("The organisation can be at most %(n)d characters long.") % {"n": 128})
+        raise RotaError(_("The organisation can be at most %(n)d characters long.") % {"n": 128},
+                        field="organisation")
     unknown = [code for code in languages if code not in LANGUAGE_CHOICES]
     if unknown:
-        raise RotaError(_("Unknown language."))
+        raise RotaError(_("Unknown language."), field="languages")
     profile = ensure_profile(db_session=db_session, user=user)
     profile.display_name = display_name
     profile.introduction = introduction.strip()
@@ -453,7 +455,7 @@ def caseworkers(*, db_session: Session) -> list[User]:
 def _clean_topics(topics: list[str]) -> list[str]:
     topics = [topic.strip() for topic in topics if topic.strip()]
     if not topics:
-        raise RotaError(_("Choose at least one topic."), 422)
+        raise RotaError(_("Choose at least one topic."), 422, field="topics")
     unknown = [topic for topic in topics if topic not in TOPICS]
     if unknown:
         raise RotaError(_("Unknown topic '%(topic)s'. Choose from: %(topics)s.")
@@ -469,7 +471,7 @@ def create_talk_request(*, db_session: Session, worker: User, visit_id: int, on_
     clean = _clean_topics(topics)
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise RotaError(_("The note can be at most %(n)d characters long.") % {"n": NOTE_MAX}, 422)
+        raise RotaError(_("The note can be at most %(n)d characters long.") % {"n": NOTE_MAX}, 422, field="note")
     occurrence = find_occurrence(db_session=db_session, visit_id=visit_id, on_date=on_date)
     if occurrence is None:
         raise NotFound(_("There is no visit on that date."))
