@@ -261,7 +261,7 @@ async def _get(request: Request, path: str, state: dict, *, htmx: bool = False) 
     """Render ``path`` as a GET by the same person (same cookies), in-process (as htmx asks for it, or whole)."""
     dropped = {b"content-type", b"content-length", b"hx-target", b"hx-trigger"}
     if not htmx:
-        dropped.add(b"hx-request")
+        dropped |= {b"hx-request"}
     scope = {
         **{key: request.scope[key] for key in ("type", "http_version", "scheme", "server", "client", "root_path")
            if key in request.scope},
