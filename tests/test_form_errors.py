@@ -220,13 +220,17 @@ def seeded(app, settings):
 
 def _walk(http: TestClient, starts: list[str]) -> list[tuple[str, BeautifulSoup]]:
     seen: set[str] = set()
+    shapes: dict[str, int] = {}
     queue = list(starts)
     pages = []
     while queue and len(seen) < PAGE_LIMIT:
         path = queue.pop(0)
-        if path in seen or NOT_WALKED.search(path):
+        # Pages of one shape (/guide/1/edit, /guide/2/edit) show the same forms: a few of each are enough.
+        shape = re.sub(r"=[^&]*", "=", re.sub(r"[0-9]+", "N", path))
+        if path in seen or NOT_WALKED.search(path) or shapes.get(shape, 0) >= 8:
             continue
         seen.add(path)
+        shapes[shape] = shapes.get(shape, 0) + 1
         response = http.get(path, follow_redirects=True)
         if response.status_code != 200 or "text/html" not in response.headers.get("content-type", ""):
             continue
