@@ -266,6 +266,13 @@ def _install_error_handlers(app: FastAPI) -> None:
             return _problem(request, 400, forms.first_sentence(request, exc) or validation_sentence(exc))
         return _problem(request, 422, validation_sentence(exc))
 
+    @app.exception_handler(forms.FieldError)
+    async def refused_field(request: Request, exc: forms.FieldError):
+        # A service refused a value of a web form: the form again, the sentence at the field.
+        if not is_api(request) and (page := await forms.redisplay_refusal(request, exc)) is not None:
+            return page
+        return _problem(request, 422 if is_api(request) else exc.status, exc.sentence)
+
     @app.exception_handler(DateOutOfRange)
     async def date_out_of_range(request: Request, exc: DateOutOfRange):
         return _problem(request, 422 if is_api(request) else 400, str(exc))

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, get_args
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -65,14 +66,43 @@ Cents = Annotated[int, BeforeValidator(euros_to_cents)]
 OptionalCents = Annotated[Cents | None, BeforeValidator(blank_is_none)]
 
 
-def form_page(path: str):
-    """Declare the page (a GET path; ``{name}`` from the path's parameters) that shows this route's form."""
+def form_page(path: str, *, htmx_target: str | None = None):
+    """Declare the page (a GET path; ``{name}`` from the path's parameters) that shows this route's form.
+
+    The path may carry a query whose ``{name}`` placeholders take the submitted form's values
+    (``"/statements?worker={worker}"``): the page that showed the form for that worker.
+
+    ``htmx_target``: for a form in an htmx fragment (a sheet), the element an htmx submission's
+    error answer replaces; the page is then rendered as htmx renders it, as the fragment alone.
+    """
 
     def page() -> None:
         return None
 
     page.form_page = path
+    page.htmx_target = htmx_target
     return Depends(page)
+
+
+class FieldError(Exception):
+    """A refusal that concerns one field of a web form: shown at that field, with what was typed kept.
+
+    ``field`` is the form field's name (None: the form as a whole). Raise it from a route
+    (after rolling the session back) when a service refuses a value; the app's handler shows
+    the form's page again exactly as for a validation error.
+    """
+
+    def __init__(self, field: str | None, sentence: str, status: int = 400) -> None:
+        super().__init__(sentence)
+        self.field = field
+        self.sentence = sentence
+        self.status = status
+
+
+def refuse(db_session, field: str | None, error: Exception | str, status: int = 400):
+    """Roll back and raise :class:`FieldError` for ``field`` with the error's sentence."""
+    db_session.rollback()
+    raise FieldError(field, str(error), status)
 
 
 # --- sentences ------------------------------------------------------------------------------
@@ -180,6 +210,17 @@ def first_sentence(request: Request, exc: RequestValidationError) -> str | None:
 # --- the form shown again -------------------------------------------------------------------
 
 
+class _Blank(dict):
+    """Format values where a missing one is empty."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+#: A hidden field that tells two forms posting to the same path apart (``forms.key`` in templates).
+FORM_KEY = "_form"
+
+
 def _typed(body: Any) -> dict[str, Any]:
     if not isinstance(body, Mapping):
         return {}
@@ -195,26 +236,37 @@ def _typed(body: Any) -> dict[str, Any]:
     return values
 
 
-def _page_path(request: Request, route: APIRoute) -> str | None:
+def _page_path(request: Request, route: APIRoute, values: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The GET path (with its query) that shows the route's form, and the htmx target of its error answer."""
     for dependency in route.dependant.dependencies:
         declared = getattr(dependency.call, "form_page", None)
         if declared is not None:
-            return declared.format(**request.path_params)
+            path, _sep, query = declared.partition("?")
+            path = path.format(**request.path_params)
+            if query:
+                texts = {key: value if isinstance(value, str) else value[0] for key, value in values.items()}
+                pairs = [pair.split("=", 1) for pair in query.split("&")]
+                query = urlencode([(key, template.format_map(_Blank(texts))) for key, template in pairs])
+                path = f"{path}?{query}"
+            return path, getattr(dependency.call, "htmx_target", None)
     path = request.url.path
     for prefix, router in request.app.state.routers:
         for candidate in router.routes:
             if isinstance(candidate, APIRoute) and "GET" in candidate.methods and prefix + candidate.path == route.path:
-                return path
-    return None
+                return path, None
+    return None, None
 
 
-async def _get(request: Request, path: str, state: dict) -> tuple[int, list, bytes]:
-    """Render ``path`` as a GET by the same person (same cookies), in-process."""
-    dropped = {b"content-type", b"content-length", b"hx-request", b"hx-target", b"hx-trigger"}
+async def _get(request: Request, path: str, state: dict, *, htmx: bool = False) -> tuple[int, list, bytes]:
+    """Render ``path`` as a GET by the same person (same cookies), in-process (as htmx asks for it, or whole)."""
+    dropped = {b"content-type", b"content-length", b"hx-target", b"hx-trigger"}
+    if not htmx:
+        dropped |= {b"hx-request"}
     scope = {
         **{key: request.scope[key] for key in ("type", "http_version", "scheme", "server", "client", "root_path")
            if key in request.scope},
-        "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "method": "GET", "path": path.partition("?")[0], "raw_path": path.partition("?")[0].encode(),
+        "query_string": path.partition("?")[2].encode(),
         "headers": [(k, v) for k, v in request.scope["headers"] if k.lower() not in dropped],
         "state": state,
     }
@@ -235,20 +287,44 @@ async def _get(request: Request, path: str, state: dict) -> tuple[int, list, byt
     return sent["status"], sent["headers"], sent["body"]
 
 
-async def redisplay(request: Request, exc: RequestValidationError) -> Response | None:
+async def show_again(request: Request, errors: dict[str, str], body: Any, status_code: int = 400) -> Response | None:
     """The form's page again with ``form`` (errors at the fields, values kept), or None when there is none."""
     route = request.scope.get("route")
     if request.method != "POST" or not isinstance(route, APIRoute):
         return None
-    path = _page_path(request, route)
+    values = _typed(body)
+    path, htmx_target = _page_path(request, route, values)
     if path is None:
         return None
-    form = {"action": request.url.path, "errors": sentences(route, exc), "values": _typed(exc.body)}
-    status, headers, body = await _get(request, path, {"form": form})
+    key = values.pop(FORM_KEY, None)
+    action = request.url.path + (f"#{key}" if isinstance(key, str) and key else "")
+    form = {"action": action, "errors": errors, "values": values}
+    htmx = htmx_target is not None and request.headers.get("hx-request") == "true"
+    status, headers, content = await _get(request, path, {"form": form}, htmx=htmx)
     if status != 200:
         return None
     kept = [(k, v) for k, v in headers if k.lower() == b"content-type"]
-    response = Response(body, status_code=400)
-    for key, value in kept:
-        response.headers[key.decode()] = value.decode()
+    response = Response(content, status_code=status_code)
+    for name, value in kept:
+        response.headers[name.decode()] = value.decode()
+    if htmx:
+        response.headers["HX-Retarget"] = htmx_target
+        response.headers["HX-Reswap"] = "innerHTML"
     return response
+
+
+async def redisplay(request: Request, exc: RequestValidationError) -> Response | None:
+    """The form's page again after a validation error, or None when the route has no form page."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return None
+    return await show_again(request, sentences(route, exc), exc.body)
+
+
+async def redisplay_refusal(request: Request, exc: FieldError) -> Response | None:
+    """The form's page again with a service's refusal at its field, or None when there is none."""
+    try:
+        body = await request.form()
+    except Exception:  # noqa: BLE001 - a body that is not a form keeps no values
+        body = {}
+    return await show_again(request, {exc.field or "": exc.sentence}, body, exc.status)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,19 @@ _env.add_extension("jinja2.ext.i18n")
 _env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
 _env.policies["ext.i18n.trimmed"] = True
 _env.filters.update(FILTERS)
+
+
+def field_id(text: str) -> str:
+    """An HTML id for a form field from its form's action and its name ("/admin/rooms-number" → "f-admin-rooms-number")."""
+    return "f-" + re.sub(r"[^A-Za-z0-9]+", "-", str(text)).strip("-")
+
+
+def options(items, value: str = "id", text: str = "name") -> list[tuple[Any, Any]]:
+    """(value, text) pairs for ``forms.select`` from objects: ``rooms|options("id", "number")``."""
+    return [(getattr(item, value), getattr(item, text)) for item in items]
+
+
+_env.filters.update(field_id=field_id, options=options)
 
 
 def is_htmx(request: Request) -> bool:

@@ -18,6 +18,7 @@ from location_ops.accounts.deps import SESSION_COOKIE, CurrentPrincipal, allow
 from location_ops.accounts.models import Role, User
 from location_ops.accounts.schemas import LoginIn, TokenOut, UserIn, UserOut
 from location_ops.db import SessionDep
+from location_ops.forms import FieldError, form_page, refuse
 from location_ops.i18n import _, ngettext
 from location_ops.privacy.service import audit
 from location_ops.web import render
@@ -85,8 +86,9 @@ def login_submit(
                                     password=password, address=address)
     except (service.LoginFailed, service.LoginThrottled) as exc:
         throttled = isinstance(exc, service.LoginThrottled)
-        response = render(request, "accounts/login.html",
-                          {"next": safe_next(next), "error": _login_failed_message(exc), "username": username[:64]},
+        # Not said which of the two was wrong: the sentence is the form's, the username is kept.
+        shown = {"action": "/login", "errors": {"": _login_failed_message(exc)}, "values": {"username": username[:64]}}
+        response = render(request, "accounts/login.html", {"next": safe_next(next), "form": shown},
                           status_code=429 if throttled else 400)
         if throttled:
             response.headers["Retry-After"] = str(exc.wait_seconds)
@@ -144,7 +146,8 @@ def mfa_submit(
             db_session.commit()
         message = (_login_failed_message(service.LoginThrottled(throttle.wait_seconds)) if throttle.wait_seconds
                    else _("That code is not right. Try the newest code from your app."))
-        response = render(request, "accounts/login_mfa.html", {"next": safe_next(next), "error": message},
+        shown = {"action": "/login/mfa", "errors": {"code": message}, "values": {}}
+        response = render(request, "accounts/login_mfa.html", {"next": safe_next(next), "form": shown},
                           status_code=429 if throttle.wait_seconds else 400)
         if throttle.wait_seconds:
             response.headers["Retry-After"] = str(throttle.wait_seconds)
@@ -234,8 +237,7 @@ def mfa_enrol_confirm(request: Request, db_session: SessionDep, principal: Curre
     except service.AccountError as exc:
         if not user.mfa_secret:
             return RedirectResponse("/account/mfa", status_code=303)
-        return render(request, "accounts/mfa_enrol.html", {**_mfa_context(request, user), "error": str(exc)},
-                      status_code=400)
+        refuse(db_session, "code", exc)
     db_session.commit()
     return RedirectResponse("/account?mfa=on", status_code=303)
 
@@ -250,7 +252,7 @@ def mfa_disable(request: Request, db_session: SessionDep, principal: CurrentPrin
     return RedirectResponse("/account", status_code=303)
 
 
-@router.post("/account/password", dependencies=[allow(SIGNED_IN)])
+@router.post("/account/password", dependencies=[allow(SIGNED_IN), form_page("/account")])
 def password_change(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
                     current: Annotated[str, Form(max_length=1024)] = "",
                     new: Annotated[str, Form(max_length=1024)] = "",
@@ -258,13 +260,11 @@ def password_change(request: Request, db_session: SessionDep, principal: Current
     user = principal.user
     try:
         if new != repeat:
-            raise service.AccountError(_("The two new passwords differ."))
+            raise service.AccountError(_("The two new passwords differ."), field="repeat")
         service.change_own_password(db_session=db_session, settings=request.app.state.settings, user=user,
                                     current=current, new=new, keep_session_id=principal.auth_session.id)
     except service.AccountError as exc:
-        db_session.rollback()
-        return render(request, "accounts/account.html",
-                      {"mfa_required": service.mfa_required(user), "password_error": str(exc)}, status_code=400)
+        refuse(db_session, "new" if exc.field == "password" else exc.field, exc)
     db_session.commit()
     return RedirectResponse("/account?password=changed", status_code=303)
 
@@ -298,15 +298,12 @@ def users_create(
         if role == Role.OPERATOR and not confirm_operator:
             # An operator sees and changes everything: asked once more, with the form kept.
             raise service.AccountError(_("An operator can see and change everything, every worker's "
-                                         "contract included. Tick the confirmation to create an operator."))
+                                         "contract included. Tick the confirmation to create an operator."),
+                                       field="confirm_operator")
         service.create_user(db_session=db_session, settings=request.app.state.settings, username=username,
                             password=password, role=role, actor_id=principal.id)
     except service.AccountError as exc:
-        db_session.rollback()
-        return render(request, "accounts/users.html",
-                      _users_context(db_session, error=str(exc), form={"username": username[:64], "role": role},
-                                     ask_operator=role == Role.OPERATOR),
-                      status_code=400)
+        refuse(db_session, exc.field, exc)
     db_session.commit()
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -322,22 +319,22 @@ def _user_or_404(db_session: Session, user_id: int) -> User:
     return user
 
 
-@router.post("/admin/users/{user_id}/role", dependencies=[allow(ADMIN)])
+@router.post("/admin/users/{user_id}/role", dependencies=[allow(ADMIN), form_page("/admin/users")])
 def users_change_role(db_session: SessionDep, principal: CurrentPrincipal, user_id: UserId,
                       role: Annotated[str, Form(max_length=32)]):
     user = _user_or_404(db_session, user_id)
     try:
         new_role = Role(role)
     except ValueError:
-        raise HTTPException(400, _("Unknown role.")) from None
+        raise FieldError("role", _("Unknown role.")) from None
     if user.id == principal.id:
-        raise HTTPException(400, _("You cannot change your own role."))
+        raise FieldError("role", _("You cannot change your own role."))
     service.change_role(db_session=db_session, user=user, role=new_role, actor_id=principal.id)
     db_session.commit()
     return RedirectResponse("/admin/users", status_code=303)
 
 
-@router.post("/admin/users/{user_id}/mfa-reset", dependencies=[allow(ADMIN)])
+@router.post("/admin/users/{user_id}/mfa-reset", dependencies=[allow(ADMIN), form_page("/admin/users")])
 def users_reset_mfa(db_session: SessionDep, principal: CurrentPrincipal, user_id: UserId):
     user = _user_or_404(db_session, user_id)
     try:
@@ -349,7 +346,7 @@ def users_reset_mfa(db_session: SessionDep, principal: CurrentPrincipal, user_id
     return RedirectResponse("/admin/users", status_code=303)
 
 
-@router.post("/admin/users/{user_id}/password", dependencies=[allow(ADMIN)])
+@router.post("/admin/users/{user_id}/password", dependencies=[allow(ADMIN), form_page("/admin/users")])
 def users_reset_password(request: Request, db_session: SessionDep, principal: CurrentPrincipal, user_id: UserId,
                          password: Annotated[str, Form(max_length=1024)] = ""):
     user = _user_or_404(db_session, user_id)
@@ -357,9 +354,7 @@ def users_reset_password(request: Request, db_session: SessionDep, principal: Cu
         service.reset_password(db_session=db_session, settings=request.app.state.settings, user=user,
                                new=password, actor_id=principal.id)
     except service.AccountError as exc:
-        db_session.rollback()
-        return render(request, "accounts/users.html", _users_context(db_session, error=str(exc)),
-                      status_code=400)
+        refuse(db_session, "password", exc)
     db_session.commit()
     return RedirectResponse("/admin/users?password=reset", status_code=303)
 

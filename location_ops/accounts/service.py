@@ -29,7 +29,14 @@ USERNAME_MAX = 64
 
 
 class AccountError(ValueError):
-    """A rule about accounts was broken; the message is a sentence for the user."""
+    """A rule about accounts was broken; the message is a sentence for the user.
+
+    ``field``: what the refusal is about ("username", "password", "role", "current", "code"), for forms.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 # --- passwords -------------------------------------------------------------------
@@ -59,10 +66,10 @@ def check_password_rules(password: str, settings: Settings) -> None:
     if len(password) < settings.password_min_length:
         raise AccountError(
             _("The password must be at least %(n)d characters long.")
-            % {"n": settings.password_min_length}
+            % {"n": settings.password_min_length}, field="password"
         )
     if len(password) > 1024:
-        raise AccountError(_("The password is too long."))
+        raise AccountError(_("The password is too long."), field="password")
 
 
 # --- users -----------------------------------------------------------------------
@@ -156,15 +163,16 @@ def username_rule() -> str:
 def check_username(username: str) -> None:
     """Refuse a username that is empty, too long, or has anything but letters, digits, ``.``, ``-`` and ``_``."""
     if not username:
-        raise AccountError(_("A username is required."))
+        raise AccountError(_("A username is required."), field="username")
     if len(username) > USERNAME_MAX or len(username_key(username)) > USERNAME_MAX:
-        raise AccountError(_("A username can be at most %(n)d characters long.") % {"n": USERNAME_MAX})
+        raise AccountError(_("A username can be at most %(n)d characters long.") % {"n": USERNAME_MAX},
+                           field="username")
     if any(ch.isspace() and ch != " " for ch in username) or not username.isprintable():
-        raise AccountError(_("A username cannot contain line breaks or control characters."))
+        raise AccountError(_("A username cannot contain line breaks or control characters."), field="username")
     if not all(_username_char(ch) for ch in username):
-        raise AccountError(username_rule())
+        raise AccountError(username_rule(), field="username")
     if unicodedata.category(username[0])[0] == "M":
-        raise AccountError(username_rule())
+        raise AccountError(username_rule(), field="username")
 
 
 def check_username_available(*, db_session: Session, username: str) -> None:
@@ -173,9 +181,10 @@ def check_username_available(*, db_session: Session, username: str) -> None:
     key, skeletons = username_key(username), username_skeletons(username)
     for existing in db_session.scalars(select(User.username)):
         if username_key(existing) == key or _legacy_key(existing) == _legacy_key(username):
-            raise AccountError(_("That username is taken."))
+            raise AccountError(_("That username is taken."), field="username")
         if username_skeletons(existing) & skeletons:
-            raise AccountError(_("That username looks too much like an existing one; choose another."))
+            raise AccountError(_("That username looks too much like an existing one; choose another."),
+                               field="username")
     if confusables.is_dangerous(username):
         raise AccountError(_("A username cannot mix letters of different scripts that look alike "
                              "(such as a Cyrillic о in a Latin name)."))
@@ -215,7 +224,7 @@ def create_user(
         role = Role(role)
     except ValueError:
         raise AccountError(
-            _("Unknown role. Choose one of: %(roles)s.") % {"roles": ", ".join(r.value for r in Role)}
+            _("Unknown role. Choose one of: %(roles)s.") % {"roles": ", ".join(r.value for r in Role)}, field="role"
         ) from None
     check_password_rules(password, settings)
     if language is not None and language not in available_languages():
@@ -234,7 +243,7 @@ def create_user(
         db_session.flush()
     except IntegrityError:
         db_session.rollback()
-        raise AccountError(_("That username is taken.")) from None
+        raise AccountError(_("That username is taken."), field="username") from None
     audit(db_session=db_session, action="user.create", actor_id=actor_id,
           target_type="user", target_id=user.id)
     return user
@@ -264,7 +273,7 @@ def change_own_password(*, db_session: Session, settings: Settings, user: User, 
                         keep_session_id: int) -> None:
     """Change one's own password after checking the current one; end every other session."""
     if not crypt_context(settings).verify(current, user.password_hash):
-        raise AccountError(_("The current password is not right."))
+        raise AccountError(_("The current password is not right."), field="current")
     set_password(db_session=db_session, settings=settings, user=user, password=new, actor_id=user.id)
     events.queue_event(db_session, events.session_end(user.id, keep_session_id=keep_session_id))
     db_session.execute(delete(AuthSession).where(AuthSession.user_id == user.id, AuthSession.id != keep_session_id))
@@ -525,7 +534,7 @@ def confirm_mfa_enrolment(*, db_session: Session, user: User, code: str) -> None
     if user.mfa_enabled or not user.mfa_secret:
         raise AccountError(_("Start setting up two-step login first."))
     if not verify_totp(user, code):
-        raise AccountError(_("That code is not right. Check the time on your phone and try again."))
+        raise AccountError(_("That code is not right. Check the time on your phone and try again."), field="code")
     user.mfa_enabled = True
     audit(db_session=db_session, action="mfa.enable", actor_id=user.id, target_type="user", target_id=user.id)
 

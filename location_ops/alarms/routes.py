@@ -24,7 +24,7 @@ from location_ops.alarms.schemas import (
 )
 from location_ops.clock import utcnow
 from location_ops.db import SessionDep
-from location_ops.forms import Id
+from location_ops.forms import Id, form_page, refuse
 from location_ops import events as events_module
 from location_ops.i18n import _
 from location_ops.rooms.models import Room
@@ -418,12 +418,14 @@ def devices_register(request: Request, db_session: SessionDep, family: Annotated
         service.register_device(db_session=db_session, family=family, device_id=device_id,
                                 room_id=room_id, label=label, now=utcnow())
     except service.AlarmError as error:
-        _fail(error)
+        if isinstance(error, service.NotFound):
+            _fail(error)
+        refuse(db_session, None, error, error.status)
     db_session.commit()
     return RedirectResponse("/devices", status_code=303)
 
 
-@router.post("/devices/{device_pk}/test-mode", dependencies=[allow(DEVICES)])
+@router.post("/devices/{device_pk}/test-mode", dependencies=[allow(DEVICES), form_page("/devices")])
 def devices_test_mode(db_session: SessionDep, device_pk: Annotated[Id, Path()], minutes: Annotated[int, Form(ge=0, le=240)] = 15):
     device = _device_or_404(db_session, device_pk)
     service.set_test_mode(db_session=db_session, device=device, minutes=minutes, now=utcnow())

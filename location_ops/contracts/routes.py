@@ -17,7 +17,7 @@ from location_ops.clock import local_today
 from location_ops.contracts import service
 from location_ops.contracts.models import Contract, ContractStatus, PaymentMethod
 from location_ops.db import SessionDep
-from location_ops.forms import MAX_ID, Cents, Day, Id, OptionalDay, form_page
+from location_ops.forms import MAX_ID, Cents, Day, Id, OptionalDay, form_page, refuse
 from location_ops.i18n import _, lazy
 from location_ops.web import render
 
@@ -51,7 +51,7 @@ def accept_rules(db_session: SessionDep, principal: CurrentPrincipal,
     try:
         service.accept_house_rules(db_session=db_session, worker_id=principal.id, version=version)
     except service.ContractError as exc:
-        raise HTTPException(409, str(exc)) from None
+        refuse(db_session, "version", exc, 409)
     db_session.commit()
     return RedirectResponse("/contract?accepted=1", status_code=303)
 
@@ -114,7 +114,7 @@ def statements_csv(db_session: SessionDep, principal: CurrentPrincipal,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@router.post("/admin/payments", dependencies=[allow(ADMIN), form_page("/statements")])
+@router.post("/admin/payments", dependencies=[allow(ADMIN), form_page("/statements?worker={worker}")])
 def payment_create(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
                    amount: Annotated[Cents, Form(title=lazy("Amount (€)"))],
                    paid_on: Annotated[Day, Form(title=lazy("Paid on"))],
@@ -129,7 +129,7 @@ def payment_create(request: Request, db_session: SessionDep, principal: CurrentP
         service.record_payment(db_session=db_session, worker=worker_user, amount_cents=amount, method=method,
                                paid_on=day, actor_id=principal.id)
     except service.ContractError as exc:
-        raise HTTPException(400, str(exc)) from None
+        refuse(db_session, getattr(exc, "field", None), exc)
     db_session.commit()
     return RedirectResponse(f"/statements?worker={worker_user.username}&month={day.strftime('%Y-%m')}",
                             status_code=303)
@@ -166,14 +166,15 @@ def contracts_create(request: Request, db_session: SessionDep, principal: Curren
             db_session=db_session, worker=worker_user, starts_on=starts_on, ends_on=ends_on,
             late_cancel_percent=late_cancel_percent, no_show_percent=no_show_percent, notice_days=notice_days,
             actor_id=principal.id)
-    except (service.ContractError, service.NotFound) as exc:
-        db_session.rollback()
-        return _admin_page(request, db_session, error=str(exc), status_code=400)
+    except service.NotFound as exc:
+        refuse(db_session, "worker", exc)
+    except service.ContractError as exc:
+        refuse(db_session, getattr(exc, "field", None), exc)
     db_session.commit()
     return RedirectResponse("/admin/contracts", status_code=303)
 
 
-@router.post("/admin/contracts/{contract_id}/status", dependencies=[allow(ADMIN)])
+@router.post("/admin/contracts/{contract_id}/status", dependencies=[allow(ADMIN), form_page("/admin/contracts")])
 def contracts_status(request: Request, db_session: SessionDep, principal: CurrentPrincipal, contract_id: Annotated[Id, Path()],
                      status: Annotated[str, Form(max_length=16)] = ""):
     try:
@@ -184,21 +185,19 @@ def contracts_status(request: Request, db_session: SessionDep, principal: Curren
         service.change_status(db_session=db_session, contract=contract, status=ContractStatus(status),
                               actor_id=principal.id)
     except (ValueError, service.ContractError) as exc:
-        db_session.rollback()
         message = str(exc) if isinstance(exc, service.ContractError) else _("Unknown contract status.")
-        return _admin_page(request, db_session, error=message, status_code=400)
+        refuse(db_session, "status", message)
     db_session.commit()
     return RedirectResponse("/admin/contracts", status_code=303)
 
 
-@router.post("/admin/house-rules", dependencies=[allow(ADMIN)])
+@router.post("/admin/house-rules", dependencies=[allow(ADMIN), form_page("/admin/contracts")])
 def house_rules_publish(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
                         text: Annotated[str, Form(max_length=20000)] = ""):
     try:
         service.publish_house_rules(db_session=db_session, text=text, actor_id=principal.id)
     except service.ContractError as exc:
-        db_session.rollback()
-        return _admin_page(request, db_session, error=str(exc), status_code=400)
+        refuse(db_session, "text", exc)
     db_session.commit()
     return RedirectResponse("/admin/contracts", status_code=303)
 

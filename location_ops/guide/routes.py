@@ -12,7 +12,7 @@ from location_ops.access import GUIDE, GUIDE_EDIT
 from location_ops.accounts.deps import CurrentPrincipal, allow
 from location_ops.accounts.models import Role
 from location_ops.db import SessionDep
-from location_ops.forms import Id
+from location_ops.forms import Id, form_page, refuse
 from location_ops.guide import service
 from location_ops.guide.models import HelpService
 from location_ops.guide.schemas import GuideOut, HelpServiceOut, ReferralOut
@@ -83,11 +83,7 @@ def _save(request, db_session, principal, service_id: int | None, form: dict):
     except service.GuideError as exc:
         if exc.status == 404:
             raise HTTPException(404, str(exc)) from None
-        db_session.rollback()
-        draft = HelpService(**{k: v for k, v in form.items() if k not in ("categories", "languages")},
-                            categories=",".join(form["categories"]), languages=",".join(form["languages"]))
-        draft.id = service_id
-        return render(request, "guide/edit.html", _form_context(draft, error=str(exc)), status_code=400)
+        refuse(db_session, getattr(exc, "field", None), exc, exc.status)
     db_session.commit()
     return RedirectResponse("/guide?saved=1", status_code=303)
 
@@ -104,7 +100,7 @@ FormText = Annotated[str, Form(max_length=5000)]
 FormList = Annotated[list[str], Form()]
 
 
-@router.post("/guide", dependencies=[allow(GUIDE_EDIT)])
+@router.post("/guide", dependencies=[allow(GUIDE_EDIT), form_page("/guide/new")])
 def guide_create(request: Request, db_session: SessionDep, principal: CurrentPrincipal, name: FormText = "",
                  categories: FormList = [], languages: FormList = [], anonymous: FormText = "",  # noqa: B006
                  description_nl: FormText = "", description_en: FormText = "", phone: FormText = "",
@@ -113,7 +109,7 @@ def guide_create(request: Request, db_session: SessionDep, principal: CurrentPri
                                                              description_en, phone, email, website, address, hours))
 
 
-@router.post("/guide/{service_id}", dependencies=[allow(GUIDE_EDIT)])
+@router.post("/guide/{service_id}", dependencies=[allow(GUIDE_EDIT), form_page("/guide/{service_id}/edit")])
 def guide_update(request: Request, db_session: SessionDep, principal: CurrentPrincipal, service_id: Annotated[Id, Path()],
                  name: FormText = "", categories: FormList = [], languages: FormList = [],  # noqa: B006
                  anonymous: FormText = "", description_nl: FormText = "", description_en: FormText = "",

@@ -18,7 +18,7 @@ from location_ops.events import emit
 from location_ops.hygiene import service
 from location_ops.hygiene.models import HygieneRound, ItemResult, RoundKind
 from location_ops.hygiene.schemas import RoundDetailOut, RoundOut
-from location_ops.forms import Day, Id, OptionalDay, OptionalId, form_page
+from location_ops.forms import Day, Id, OptionalDay, OptionalId, form_page, refuse
 from location_ops.i18n import _, lazy
 from location_ops.rooms.models import Room
 from location_ops.web import is_htmx, render
@@ -75,7 +75,7 @@ def hygiene_page(request: Request, db_session: SessionDep, principal: CurrentPri
     return render(request, "hygiene/page.html", context)
 
 
-@router.post("/hygiene/rooms/{room_id}/rounds", dependencies=[allow(HYGIENE)])
+@router.post("/hygiene/rooms/{room_id}/rounds", dependencies=[allow(HYGIENE), form_page("/hygiene")])
 def round_start(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: Annotated[Id, Path()],
                 kind: Annotated[str, Form(max_length=16)] = ""):
     try:
@@ -83,7 +83,9 @@ def round_start(request: Request, db_session: SessionDep, principal: CurrentPrin
                                             actor=_actor(principal), now=utcnow(),
                                             settings=request.app.state.settings)
     except service.HygieneError as exc:
-        _fail(exc)
+        if exc.status == 404:
+            _fail(exc)
+        refuse(db_session, None, exc, exc.status)
     _publish(db_session, hygiene_round)
     db_session.commit()
     return RedirectResponse(f"/hygiene/rooms/{room_id}/rounds/{hygiene_round.id}", status_code=303)
@@ -133,7 +135,8 @@ def round_item_problem(request: Request, db_session: SessionDep, principal: Curr
                                                                 problem_item=item_id))
 
 
-@router.post("/hygiene/rooms/{room_id}/rounds/{round_id}/items/{item_id}", dependencies=[allow(HYGIENE)])
+@router.post("/hygiene/rooms/{room_id}/rounds/{round_id}/items/{item_id}",
+             dependencies=[allow(HYGIENE), form_page("/hygiene/rooms/{room_id}/rounds/{round_id}")])
 def round_item(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: Annotated[Id, Path()], round_id: Annotated[Id, Path()],
                item_id: Annotated[Id, Path()], result: Annotated[str, Form(max_length=16)] = "",
                note: Annotated[str, Form(max_length=2000)] = "", low_stock: Annotated[str, Form(max_length=5)] = "",
@@ -153,6 +156,8 @@ def round_item(request: Request, db_session: SessionDep, principal: CurrentPrinc
             context = _round_context(db_session, hygiene_round, item=item, error=str(exc), draft_note=note,
                                      draft_failed=result == ItemResult.FAILED.value)
             return render(request, "hygiene/_item.html", context, status_code=exc.status)
+        if exc.status == 400:
+            refuse(db_session, "note" if note or result == ItemResult.FAILED.value else None, exc)
         _fail(exc)
     _publish(db_session, hygiene_round)
     db_session.commit()
@@ -197,8 +202,10 @@ def round_complete(request: Request, db_session: SessionDep, principal: CurrentP
         if exc.status == 400:
             db_session.rollback()
             db_session.refresh(hygiene_round)
-            return render(request, "hygiene/round.html", _round_context(db_session, hygiene_round, error=str(exc)),
-                          status_code=400)
+            # Said once, above the list, with the open items by name; no item opens its problem form.
+            return render(request, "hygiene/round.html", _round_context(
+                db_session, hygiene_round, complete_error=str(exc), open_items=service.missing_items(hygiene_round)),
+                status_code=400)
         _fail(exc)
     _publish(db_session, hygiene_round)
     db_session.commit()

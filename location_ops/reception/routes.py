@@ -19,7 +19,7 @@ from location_ops.alarms import service as alarms_service
 from location_ops.clock import local_today, utcnow
 from location_ops.db import SessionDep
 from location_ops.events import emit
-from location_ops.forms import Day, Id, OptionalDay, OptionalId
+from location_ops.forms import Day, Id, OptionalDay, OptionalId, form_page, refuse
 from location_ops.i18n import _, lazy
 from location_ops.reception import service
 from location_ops.reception.models import MANUAL_KINDS, EntryKind
@@ -145,20 +145,22 @@ def give_sheet(request: Request, db_session: SessionDep, room_id: Annotated[Id, 
         room = rooms_service.get_room(db_session=db_session, room_id=room_id)
     except rooms_service.NotFound:
         return _sheet_error(request, service.NotFound(_("This room does not exist.")), _("Give a room"))
+    candidates = service.give_candidates(db_session=db_session, now=utcnow())
     db_session.commit()
-    context = {"room": room, "sheet": "reception/_sheet_give.html"}
+    context = {"room": room, "candidates": candidates, "sheet": "reception/_sheet_give.html"}
     template = "reception/_sheet_give.html" if is_htmx(request) else "reception/sheet_page.html"
     return render(request, template, context)
 
 
-@router.post("/reception/rooms/{room_id}/give", dependencies=[allow(RECEPTION_WRITE)])
+@router.post("/reception/rooms/{room_id}/give",
+             dependencies=[allow(RECEPTION_WRITE), form_page("/reception/rooms/{room_id}/give", htmx_target="#sheet")])
 def give_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: Annotated[Id, Path()],
-                pseudonym: Annotated[str, Form(max_length=64)] = ""):
+                worker_id: Annotated[Id, Form(title=lazy("Worker"))]):
     try:
-        arrival = service.walk_in(db_session=db_session, settings=_settings(request), pseudonym=pseudonym,
+        arrival = service.walk_in(db_session=db_session, settings=_settings(request), worker_id=worker_id,
                                   room_id=room_id, host_id=principal.id, now=utcnow())
     except service.ReceptionError as error:
-        return _sheet_error(request, error, _("Give a room"))
+        refuse(db_session, error.field, error, error.status)
     service.announce(db_session, room_ids=[room_id], entry=arrival.entry)
     db_session.commit()
     message = _("%(name)s checked in to room %(n)d.") % {"name": arrival.pseudonym, "n": arrival.room_number}
@@ -208,7 +210,7 @@ def log_submit(request: Request, db_session: SessionDep, principal: CurrentPrinc
                                   text=entry_form.text, author_id=principal.id, now=utcnow(),
                                   corrects_id=entry_form.corrects)
     except service.ReceptionError as error:
-        raise HTTPException(400 if error.status == 422 else error.status, str(error)) from None
+        refuse(db_session, error.field, error, 400 if error.status == 422 else error.status)
     service.announce(db_session, room_ids=[entry.room_id] if entry.room_id else [], entry=entry)
     db_session.commit()
     return RedirectResponse(f"/reception/log?added={entry.id}", status_code=303)
@@ -225,6 +227,22 @@ def correct_page(request: Request, db_session: SessionDep, entry_id: Annotated[I
     return render(request, "reception/correct.html", {"view": view, "rooms": rooms})
 
 
+@router.post("/reception/log/{entry_id}/correct", dependencies=[allow(RECEPTION_WRITE)])
+def correct_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
+                   entry_id: Annotated[Id, Path()], entry_form: Annotated[LogEntryForm, Form()]):
+    """A correction of entry ``entry_id``: a new entry pointing to it (the original stays)."""
+    try:
+        entry = service.add_entry(db_session=db_session, kind=entry_form.kind, room_id=entry_form.room,
+                                  text=entry_form.text, author_id=principal.id, now=utcnow(), corrects_id=entry_id)
+    except service.NotFound as error:
+        _fail(error)
+    except service.ReceptionError as error:
+        refuse(db_session, error.field, error, 400 if error.status == 422 else error.status)
+    service.announce(db_session, room_ids=[entry.room_id] if entry.room_id else [], entry=entry)
+    db_session.commit()
+    return RedirectResponse(f"/reception/log?added={entry.id}", status_code=303)
+
+
 # --- shift handover --------------------------------------------------------------------------
 
 
@@ -239,23 +257,23 @@ def shift_page(request: Request, db_session: SessionDep, principal: CurrentPrinc
         "can_write": principal.role == Role.HOST, "title_of": alarms_service.alarm_title})
 
 
-@router.post("/reception/shift/start", dependencies=[allow(RECEPTION_WRITE)])
+@router.post("/reception/shift/start", dependencies=[allow(RECEPTION_WRITE), form_page("/reception/shift")])
 def shift_start(request: Request, db_session: SessionDep, principal: CurrentPrincipal):
     try:
         service.start_shift(db_session=db_session, host_id=principal.id, now=utcnow())
     except service.ReceptionError as error:
-        _fail(error)
+        refuse(db_session, None, error, error.status)
     db_session.commit()
     return RedirectResponse("/reception", status_code=303)
 
 
-@router.post("/reception/shift/end", dependencies=[allow(RECEPTION_WRITE)])
+@router.post("/reception/shift/end", dependencies=[allow(RECEPTION_WRITE), form_page("/reception/shift")])
 def shift_end(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
               note: Annotated[str, Form(max_length=2000)] = ""):
     try:
         shift = service.end_shift(db_session=db_session, host_id=principal.id, note=note, now=utcnow())
     except service.ReceptionError as error:
-        _fail(error)
+        refuse(db_session, error.field or "note", error, error.status)
     emit(db_session, "log", {"id": shift.handover_entry_id, "kind": EntryKind.HANDOVER.value, "room_id": None},
          audience=service.AUDIENCE)
     db_session.commit()

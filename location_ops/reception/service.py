@@ -24,6 +24,7 @@ from location_ops.bookings import service as bookings_service
 from location_ops.bookings.models import Booking, BookingStatus
 from location_ops.clock import LOCAL_TZ, REPORT_YEARS_AHEAD, check_day
 from location_ops.config import Settings
+from location_ops.contracts.models import Contract, ContractStatus
 from location_ops.events import emit
 from location_ops.formatting import fmt_date
 from location_ops.hygiene import service as hygiene_service
@@ -43,11 +44,15 @@ OPEN = "open"
 
 
 class ReceptionError(Exception):
-    """A rule said no; the message is a translated sentence, ``status`` the HTTP status."""
+    """A rule said no; the message is a translated sentence, ``status`` the HTTP status.
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    ``field``: the form field the refusal concerns, when it concerns one (shown at that field).
+    """
+
+    def __init__(self, message: str, status: int = 400, *, field: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.field = field
 
 
 class NotFound(ReceptionError):
@@ -432,22 +437,38 @@ def _current_slot(db_session: Session, now: dt.datetime) -> rooms_service.ShiftS
     return min(coming, key=lambda slot: slot.starts_at) if coming else None
 
 
-def walk_in(*, db_session: Session, settings: Settings, pseudonym: str, room_id: int, host_id: int,
+@dataclass(frozen=True)
+class Candidate:
+    """A worker a room can be given to: an active account with a contract active today."""
+
+    id: int
+    pseudonym: str
+
+
+def give_candidates(*, db_session: Session, now: dt.datetime) -> list[Candidate]:
+    """The workers with an active account and a contract active today, by pseudonym: whom a room can be given."""
+    today = now.astimezone(LOCAL_TZ).date()
+    rows = db_session.execute(select(User.id, User.username).where(
+        User.role == Role.WORKER, User.active.is_(True),
+        User.id.in_(select(Contract.worker_id).where(
+            Contract.status == ContractStatus.ACTIVE, Contract.starts_on <= today,
+            or_(Contract.ends_on.is_(None), Contract.ends_on >= today)))).order_by(User.username_key))
+    return [Candidate(id=worker_id, pseudonym=name) for worker_id, name in rows]
+
+
+def walk_in(*, db_session: Session, settings: Settings, worker_id: int, room_id: int, host_id: int,
             now: dt.datetime) -> Arrival:
     """Give a worker without a booking a free room now: book it through the bookings rules, then check in.
 
     A shift that has not begun is booked with ``bookings.service.book``; a running one from
     now to its end with the same checks (active contract, house rules, out of service) and
     the same database constraint (``bookings.service._insert``). One transaction: if the
-    check-in is refused, the caller rolls the booking back too.
+    check-in is refused, the caller rolls the booking back too. Refusals that concern the
+    worker name the form field ``worker_id``.
     """
-    name = pseudonym.strip()
-    if not name:
-        raise ReceptionError(_("Type the worker's name."))
-    worker = db_session.scalar(select(User).where(User.username_key == name.lower()[:64],
-                                                  User.role == Role.WORKER, User.active.is_(True)))
-    if worker is None:
-        raise ReceptionError(_("There is no worker called '%(name)s'.") % {"name": name[:64]}, 404)
+    worker = db_session.get(User, worker_id)
+    if worker is None or worker.role != Role.WORKER or not worker.active:
+        raise ReceptionError(_("Choose a worker from the list."), 400, field="worker_id")
     room = db_session.get(Room, room_id)
     if room is None or not room.active:
         raise ReceptionError(_("There is no room with that id."), 404)
@@ -475,7 +496,8 @@ def walk_in(*, db_session: Session, settings: Settings, pseudonym: str, room_id:
                               charge_cents=0, created_at=now)
             booking = bookings_service._insert(db_session, booking, room)
     except bookings_service.BookingForbidden as exc:
-        raise ReceptionError(str(exc), 403) from None
+        # No contract, house rules not accepted: about the worker chosen.
+        raise ReceptionError(str(exc), 403, field="worker_id") from None
     except bookings_service.BookingConflict as exc:
         raise ReceptionError(str(exc), 409) from None
     except bookings_service.BookingError as exc:
@@ -504,7 +526,7 @@ def parse_kind(value: str) -> EntryKind:
     try:
         return EntryKind(value.strip())
     except ValueError:
-        raise ReceptionError(_("'%(kind)s' is not a kind of log entry.") % {"kind": value[:20]}, 422) from None
+        raise ReceptionError(_("'%(kind)s' is not a kind of log entry.") % {"kind": value[:20]}, 422, field="kind") from None
 
 
 def add_entry(*, db_session: Session, kind: str, room_id: int | None, text: str, author_id: int,
@@ -524,25 +546,25 @@ def add_entry(*, db_session: Session, kind: str, room_id: int | None, text: str,
             raise NotFound(_("The entry to correct does not exist."))
         if original.kind != entry_kind:
             raise ReceptionError(_("A correction keeps the kind of the entry it corrects (%(kind)s).")
-                                 % {"kind": EntryKind(original.kind).label}, 422)
+                                 % {"kind": EntryKind(original.kind).label}, 422, field="kind")
     elif entry_kind not in MANUAL_KINDS:
         raise ReceptionError(_("Worker in and out are written by check-in and check-out, handovers by ending "
-                               "a shift; they cannot be added by hand."), 422)
+                               "a shift; they cannot be added by hand."), 422, field="kind")
     if room_id is not None and db_session.get(Room, room_id) is None:
-        raise ReceptionError(_("There is no room with id %(id)s.") % {"id": room_id}, 422)
+        raise ReceptionError(_("There is no room with id %(id)s.") % {"id": room_id}, 422, field="room")
     if entry_kind.is_visitor:
         if text:
-            raise ReceptionError(_("A visitor entry holds a room and a time only: leave the text empty."), 422)
+            raise ReceptionError(_("A visitor entry holds a room and a time only: leave the text empty."), 422, field="text")
         if room_id is None and original is None:
-            raise ReceptionError(_("Choose the room the visitor came for."), 422)
+            raise ReceptionError(_("Choose the room the visitor came for."), 422, field="room")
     elif entry_kind in ROOM_KINDS and room_id is None and original is None:
-        raise ReceptionError(_("Choose a room."), 422)
+        raise ReceptionError(_("Choose a room."), 422, field="room")
     if len(text) > TEXT_MAX:
-        raise ReceptionError(_("The text is too long (at most %(n)d characters).") % {"n": TEXT_MAX}, 422)
+        raise ReceptionError(_("The text is too long (at most %(n)d characters).") % {"n": TEXT_MAX}, 422, field="text")
     needs_text = entry_kind in (EntryKind.INCIDENT, EntryKind.NOTE) or (
         original is not None and not entry_kind.is_visitor)
     if needs_text and not text:
-        raise ReceptionError(_("Write what happened."), 422)
+        raise ReceptionError(_("Write what happened."), 422, field="text")
     entry = _append(db_session, kind=entry_kind, now=now, room_id=room_id, author_id=author_id, text=text,
                     corrects_id=corrects_id,
                     worker_id=original.worker_id if original is not None else None,

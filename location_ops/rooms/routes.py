@@ -15,7 +15,7 @@ from location_ops.accounts.models import Role
 from location_ops.bookings.schemas import RoomDetailOut, RoomIn, RoomOut
 from location_ops.clock import LOCAL_TZ, utcnow
 from location_ops.db import SessionDep
-from location_ops.forms import MAX_ID, Cents, Id, OptionalCents, form_page
+from location_ops.forms import MAX_ID, Cents, Id, OptionalCents, form_page, refuse
 from location_ops.hygiene import service as hygiene_service
 from location_ops.i18n import _, lazy
 from location_ops.rooms import service
@@ -66,15 +66,14 @@ def rooms_page(request: Request, db_session: SessionDep):
     return _page(request, db_session)
 
 
-@router.post("/admin/rooms", dependencies=[allow(ADMIN)])
+@router.post("/admin/rooms", dependencies=[allow(ADMIN), form_page("/admin/rooms")])
 def rooms_create(request: Request, db_session: SessionDep,
                  number: Annotated[int, Form(ge=1, le=999, title=lazy("Number"))],
                  name: Annotated[str, Form(max_length=64, title=lazy("Name"))] = ""):
     try:
         service.create_room(db_session=db_session, settings=request.app.state.settings, number=number, name=name)
     except service.RoomsError as exc:
-        db_session.rollback()
-        return _page(request, db_session, error=str(exc), status_code=400)
+        refuse(db_session, getattr(exc, "field", None), exc)
     return _done(db_session)
 
 
@@ -108,8 +107,7 @@ def outage_create(request: Request, db_session: SessionDep, room_id: Annotated[I
         service.add_outage(db_session=db_session, room=room, starts_at=_utc(starts), ends_at=_utc(ends),
                            reason=reason)
     except service.RoomsError as exc:
-        db_session.rollback()
-        return _page(request, db_session, error=str(exc), status_code=400)
+        refuse(db_session, getattr(exc, "field", None), exc)
     return _done(db_session)
 
 
@@ -132,8 +130,7 @@ def shift_create(request: Request, db_session: SessionDep,
         service.create_shift(db_session=db_session, name=name, starts=starts, ends=ends,
                              weekdays="".join(weekdays or []), price_cents=price)
     except service.RoomsError as exc:
-        db_session.rollback()
-        return _page(request, db_session, error=str(exc), status_code=400)
+        refuse(db_session, getattr(exc, "field", None), exc)
     return _done(db_session)
 
 
@@ -148,8 +145,7 @@ def shift_update(request: Request, db_session: SessionDep, shift_id: Annotated[I
         service.update_shift(db_session=db_session, shift=shift, starts=starts, ends=ends,
                              weekdays="".join(weekdays or []), price_cents=price, active=active == "1")
     except service.RoomsError as exc:
-        db_session.rollback()
-        return _page(request, db_session, error=str(exc), status_code=400)
+        refuse(db_session, getattr(exc, "field", None), exc)
     return _done(db_session)
 
 
@@ -162,8 +158,7 @@ def shift_rate(request: Request, db_session: SessionDep, shift_id: Annotated[Id,
     try:
         service.set_room_rate(db_session=db_session, shift=shift, room=room, price_cents=price)
     except service.RoomsError as exc:
-        db_session.rollback()
-        return _page(request, db_session, error=str(exc), status_code=400)
+        refuse(db_session, getattr(exc, "field", None), exc)
     return _done(db_session)
 
 

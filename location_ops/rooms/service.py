@@ -19,7 +19,14 @@ DEFAULT_SHIFTS = (("day", dt.time(10, 0), dt.time(18, 0), 8000), ("evening", dt.
 
 
 class RoomsError(ValueError):
-    """A rule about rooms or shifts was broken; the message is a sentence for people."""
+    """A rule about rooms or shifts was broken; the message is a sentence for people.
+
+    ``field``: the form field the refusal concerns, when it concerns one (shown at that field).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class RoomsConflict(RoomsError):
@@ -54,7 +61,7 @@ def create_room(*, db_session: Session, settings: Settings, number: int, name: s
         raise RoomsConflict(_("This location already has %(n)d rooms, the most allowed (setting max_rooms).")
                          % {"n": settings.max_rooms})
     if number < 1 or number > 999:
-        raise RoomsError(_("A room number is a whole number from 1 to 999."))
+        raise RoomsError(_("A room number is a whole number from 1 to 999."), field="number")
     name = name.strip()[:64]  # empty: the label is "Room %(number)s" in the reader's language
     room = Room(number=number, name=name, active=True)
     db_session.add(room)
@@ -62,7 +69,7 @@ def create_room(*, db_session: Session, settings: Settings, number: int, name: s
         with db_session.begin_nested():
             db_session.flush()
     except IntegrityError:
-        raise RoomsConflict(_("Room number %(n)d exists already.") % {"n": number}) from None
+        raise RoomsConflict(_("Room number %(n)d exists already.") % {"n": number}, field="number") from None
     return room
 
 
@@ -75,9 +82,9 @@ def add_outage(*, db_session: Session, room: Room, starts_at: dt.datetime, ends_
     """Take a room out of service for ``[starts_at, ends_at)``; bookings there are refused."""
     reason = reason.strip()
     if not reason:
-        raise RoomsError(_("Give a reason for the out-of-service period."))
+        raise RoomsError(_("Give a reason for the out-of-service period."), field="reason")
     if ends_at <= starts_at:
-        raise RoomsError(_("The out-of-service period must end after it starts."))
+        raise RoomsError(_("The out-of-service period must end after it starts."), field="ends")
     outage = RoomOutage(room_id=room.id, starts_at=starts_at, ends_at=ends_at, reason=reason[:200])
     db_session.add(outage)
     db_session.flush()
@@ -194,14 +201,14 @@ def slot_for(*, db_session: Session, day: dt.date, shift_name: str) -> ShiftSlot
 def _check_shift_fields(name: str, weekdays: str, price_cents: int) -> tuple[str, str]:
     name = name.strip().lower()
     if not name or len(name) > 32 or not all(c.isalnum() or c in "-_" for c in name):
-        raise RoomsError(_("A shift name is one short word (letters, digits, - or _)."))
+        raise RoomsError(_("A shift name is one short word (letters, digits, - or _)."), field="name")
     if name == "hourly":
-        raise RoomsError(_("The name 'hourly' is reserved."))
+        raise RoomsError(_("The name 'hourly' is reserved."), field="name")
     days = "".join(sorted(set(weekdays)))
     if not days or any(c not in "1234567" for c in days):
-        raise RoomsError(_("Choose at least one weekday."))
+        raise RoomsError(_("Choose at least one weekday."), field="weekdays")
     if price_cents < 0:
-        raise RoomsError(_("A price cannot be negative."))
+        raise RoomsError(_("A price cannot be negative."), field="price")
     return name, days
 
 
@@ -210,7 +217,7 @@ def create_shift(*, db_session: Session, name: str, starts: dt.time, ends: dt.ti
     """Add a shift template; ``ends`` before or at ``starts`` means it ends after midnight."""
     name, weekdays = _check_shift_fields(name, weekdays, price_cents)
     if starts == ends:
-        raise RoomsError(_("A shift must not start and end at the same time."))
+        raise RoomsError(_("A shift must not start and end at the same time."), field="ends")
     shift = ShiftTemplate(name=name, starts=starts, ends=ends, weekdays=weekdays, price_cents=price_cents,
                           active=True)
     db_session.add(shift)
@@ -218,7 +225,7 @@ def create_shift(*, db_session: Session, name: str, starts: dt.time, ends: dt.ti
         with db_session.begin_nested():
             db_session.flush()
     except IntegrityError:
-        raise RoomsConflict(_("A shift called '%(name)s' exists already.") % {"name": name}) from None
+        raise RoomsConflict(_("A shift called '%(name)s' exists already.") % {"name": name}, field="name") from None
     return shift
 
 
@@ -240,7 +247,7 @@ def update_shift(*, db_session: Session, shift: ShiftTemplate, starts: dt.time |
     _name, weekdays = _check_shift_fields(shift.name, shift.weekdays if weekdays is None else weekdays,
                                           price_cents)
     if starts == ends:
-        raise RoomsError(_("A shift must not start and end at the same time."))
+        raise RoomsError(_("A shift must not start and end at the same time."), field="ends")
     shift.starts, shift.ends, shift.weekdays, shift.price_cents = starts, ends, weekdays, price_cents
     if active is not None:
         shift.active = active
@@ -265,7 +272,7 @@ def set_room_rate(*, db_session: Session, shift: ShiftTemplate, room: Room, pric
             db_session.delete(rate)
         return
     if price_cents < 0:
-        raise RoomsError(_("A price cannot be negative."))
+        raise RoomsError(_("A price cannot be negative."), field="price")
     if rate is None:
         db_session.add(ShiftRate(shift_id=shift.id, room_id=room.id, price_cents=price_cents))
     else:

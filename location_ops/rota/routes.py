@@ -14,7 +14,7 @@ from location_ops.accounts.deps import CurrentPrincipal, allow
 from location_ops.accounts.models import Role, User
 from location_ops.clock import local_today, utcnow
 from location_ops.db import SessionDep
-from location_ops.forms import Id
+from location_ops.forms import Id, form_page, refuse
 from location_ops.i18n import _, lazy
 from location_ops.rota import service
 from location_ops.rota.models import TalkRequest
@@ -137,7 +137,7 @@ def talk_form_page(request: Request, db_session: SessionDep, principal: CurrentP
     return _talk_form(request, db_session, principal, visit, on_date)
 
 
-@router.post("/rota/talks", dependencies=[allow(TALK_REQUESTS)])
+@router.post("/rota/talks", dependencies=[allow(TALK_REQUESTS), form_page("/rota/talk?visit={visit_id}&date={date}")])
 def talk_create(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
                 visit_id: Annotated[int, Form()], date: Annotated[str, Form(max_length=20)],
                 topics: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
@@ -149,11 +149,7 @@ def talk_create(request: Request, db_session: SessionDep, principal: CurrentPrin
     except service.NotFound as exc:
         raise _fail(exc) from None
     except service.RotaError as exc:
-        db_session.rollback()
-        status = 400 if exc.status == 422 else exc.status
-        return _talk_form(request, db_session, principal, visit_id, on_date, error=str(exc),
-                          chosen=[t for t in topics if t in service.TOPICS], note=note[:service.NOTE_MAX],
-                          status_code=status)
+        refuse(db_session, exc.field, exc, 400 if exc.status == 422 else exc.status)
     db_session.commit()
     return RedirectResponse("/rota?asked=1", status_code=303)
 
@@ -216,13 +212,12 @@ def _edit(request, db_session, principal, action):
     except service.NotFound as exc:
         raise _fail(exc) from None  # nothing was written; the session ends unsaved
     except service.RotaError as exc:
-        db_session.rollback()
-        return _manage(request, db_session, principal, error=str(exc), status_code=exc.status if exc.status != 422 else 400)
+        refuse(db_session, exc.field, exc, exc.status if exc.status != 422 else 400)
     db_session.commit()
     return RedirectResponse("/rota/manage", status_code=303)
 
 
-@router.post("/rota/visits", dependencies=[allow(ROTA_EDIT)])
+@router.post("/rota/visits", dependencies=[allow(ROTA_EDIT), form_page("/rota/manage")])
 def visit_create(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
                  weekday: Annotated[int, Form(ge=0, le=6)], starts_at: Annotated[str, Form(max_length=8)],
                  ends_at: Annotated[str, Form(max_length=8)],
@@ -239,13 +234,13 @@ def visit_create(request: Request, db_session: SessionDep, principal: CurrentPri
     return _edit(request, db_session, principal, action)
 
 
-@router.post("/rota/visits/{visit_id}/end", dependencies=[allow(ROTA_EDIT)])
+@router.post("/rota/visits/{visit_id}/end", dependencies=[allow(ROTA_EDIT), form_page("/rota/manage")])
 def visit_end(request: Request, db_session: SessionDep, principal: CurrentPrincipal, visit_id: Annotated[Id, Path()]):
     return _edit(request, db_session, principal,
                  lambda: service.end_visit(db_session=db_session, actor=principal.user, visit_id=visit_id))
 
 
-@router.post("/rota/visits/{visit_id}/changes", dependencies=[allow(ROTA_EDIT)])
+@router.post("/rota/visits/{visit_id}/changes", dependencies=[allow(ROTA_EDIT), form_page("/rota/manage")])
 def visit_change(request: Request, db_session: SessionDep, principal: CurrentPrincipal, visit_id: Annotated[Id, Path()],
                  kind: Annotated[str, Form(max_length=16)], on_date: Annotated[str, Form(max_length=20)],
                  reason: Annotated[str, Form(max_length=200)] = "",
@@ -263,13 +258,13 @@ def visit_change(request: Request, db_session: SessionDep, principal: CurrentPri
     return _edit(request, db_session, principal, action)
 
 
-@router.post("/rota/changes/{change_id}/delete", dependencies=[allow(ROTA_EDIT)])
+@router.post("/rota/changes/{change_id}/delete", dependencies=[allow(ROTA_EDIT), form_page("/rota/manage")])
 def change_delete(request: Request, db_session: SessionDep, principal: CurrentPrincipal, change_id: Annotated[Id, Path()]):
     return _edit(request, db_session, principal,
                  lambda: service.remove_change(db_session=db_session, actor=principal.user, change_id=change_id))
 
 
-@router.post("/rota/announcements", dependencies=[allow(ROTA_EDIT)])
+@router.post("/rota/announcements", dependencies=[allow(ROTA_EDIT), form_page("/rota/manage")])
 def announcement_create(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
                         title: Annotated[str, Form(max_length=500)],
                         body: Annotated[str, Form(max_length=5000)] = "",
@@ -282,7 +277,7 @@ def announcement_create(request: Request, db_session: SessionDep, principal: Cur
     return _edit(request, db_session, principal, action)
 
 
-@router.post("/rota/announcements/{announcement_id}/delete", dependencies=[allow(ROTA_EDIT)])
+@router.post("/rota/announcements/{announcement_id}/delete", dependencies=[allow(ROTA_EDIT), form_page("/rota/manage")])
 def announcement_delete(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
                         announcement_id: Annotated[Id, Path()]):
     return _edit(request, db_session, principal, lambda: service.remove_announcement(
@@ -300,7 +295,7 @@ def profile_page(request: Request, db_session: SessionDep, principal: CurrentPri
     profile = service.get_profile(db_session=db_session, user_id=principal.id)
     return render(request, "rota/profile.html", {
         "profile": profile, "choices": service.LANGUAGE_CHOICES,
-        "form": {"display_name": profile.display_name if profile else principal.user.username,
+        "saved": {"display_name": profile.display_name if profile else principal.user.username,
                  "introduction": profile.introduction if profile else "",
                  "languages": profile.language_codes if profile else [],
                  "organisation": profile.organisation if profile else ""},
@@ -318,12 +313,7 @@ def profile_save(request: Request, db_session: SessionDep, principal: CurrentPri
         service.update_profile(db_session=db_session, user=principal.user, display_name=display_name,
                                introduction=introduction, languages=languages, organisation=organisation)
     except service.RotaError as exc:
-        db_session.rollback()
-        return render(request, "rota/profile.html", {
-            "error": str(exc), "choices": service.LANGUAGE_CHOICES,
-            "form": {"display_name": display_name[:64], "introduction": introduction[:600],
-                     "languages": languages, "organisation": organisation[:128]},
-        }, status_code=400)
+        refuse(db_session, exc.field, exc, 400 if exc.status == 422 else exc.status)
     db_session.commit()
     return RedirectResponse("/rota/manage", status_code=303)
 

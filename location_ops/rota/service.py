@@ -46,11 +46,15 @@ LANGUAGE_CHOICES = ("nl", "en", "es", "ro", "bg", "hu", "pl", "pt", "fr", "de", 
 
 
 class RotaError(ValueError):
-    """A rota rule was broken; the message is a sentence for the user. ``status`` is the HTTP answer."""
+    """A rota rule was broken; the message is a sentence for the user. ``status`` is the HTTP answer.
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    ``field``: the form field the refusal concerns, when it concerns one (shown at that field).
+    """
+
+    def __init__(self, message: str, status: int = 400, *, field: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.field = field
 
 
 class NotFound(RotaError):
@@ -105,14 +109,16 @@ def parse_time(text: str, field: str) -> dt.time:
     try:
         return dt.time.fromisoformat(text.strip())
     except ValueError:
-        raise RotaError(_("The time '%(field)s' is not valid: write it as HH:MM.") % {"field": field}) from None
+        raise RotaError(_("The time '%(field)s' is not valid: write it as HH:MM.") % {"field": field},
+                        field=field) from None
 
 
 def parse_date(text: str, field: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise RotaError(_("The date '%(field)s' is not valid: write it as YYYY-MM-DD.") % {"field": field}) from None
+        raise RotaError(_("The date '%(field)s' is not valid: write it as YYYY-MM-DD.") % {"field": field},
+                        field=field) from None
 
 
 # --- profiles -----------------------------------------------------------------------------
@@ -140,16 +146,18 @@ def update_profile(*, db_session: Session, user: User, display_name: str, introd
     """Set what workers see of a caseworker."""
     display_name = display_name.strip()
     if not display_name:
-        raise RotaError(_("A name is required."))
+        raise RotaError(_("A name is required."), field="display_name")
     if len(display_name) > 64:
-        raise RotaError(_("The name can be at most %(n)d characters long.") % {"n": 64})
+        raise RotaError(_("The name can be at most %(n)d characters long.") % {"n": 64}, field="display_name")
     if len(introduction) > 600:
-        raise RotaError(_("The introduction can be at most %(n)d characters long.") % {"n": 600})
+        raise RotaError(_("The introduction can be at most %(n)d characters long.") % {"n": 600},
+                        field="introduction")
     if len(organisation.strip()) > 128:
-        raise RotaError(_("The organisation can be at most %(n)d characters long.") % {"n": 128})
+        raise RotaError(_("The organisation can be at most %(n)d characters long.") % {"n": 128},
+                        field="organisation")
     unknown = [code for code in languages if code not in LANGUAGE_CHOICES]
     if unknown:
-        raise RotaError(_("Unknown language."))
+        raise RotaError(_("Unknown language."), field="languages")
     profile = ensure_profile(db_session=db_session, user=user)
     profile.display_name = display_name
     profile.introduction = introduction.strip()
@@ -202,15 +210,15 @@ class Occurrence:
         return self.ends_at <= now
 
 
-def _check_window(starts_at: dt.time, ends_at: dt.time) -> None:
+def _check_window(starts_at: dt.time, ends_at: dt.time, field: str = "ends_at") -> None:
     if ends_at <= starts_at:
-        raise RotaError(_("The visit must end after it starts (on the same day)."))
+        raise RotaError(_("The visit must end after it starts (on the same day)."), field=field)
 
 
 def _check_caseworker(db_session: Session, caseworker_id: int) -> User:
     user = db_session.get(User, caseworker_id)
     if user is None or Role(user.role) != Role.CASEWORKER:
-        raise RotaError(_("Choose a caseworker for this visit."))
+        raise RotaError(_("Choose a caseworker for this visit."), field="caseworker_id")
     return user
 
 
@@ -225,16 +233,17 @@ def create_visit(*, db_session: Session, actor: User, caseworker_id: int, weekda
         raise RotaError(_("You can only plan your own visits."), 403)
     caseworker = _check_caseworker(db_session, caseworker_id)
     if weekday not in range(7):
-        raise RotaError(_("Choose a day of the week."))
+        raise RotaError(_("Choose a day of the week."), field="weekday")
     _check_window(starts_at, ends_at)
     valid_from = valid_from or local_today()
     if valid_from < local_today() and not backdate:
         raise RotaError(_("A weekly visit cannot start in the past: choose today (%(today)s) or a later date.")
                         % {"today": local_today().isoformat()})
     if valid_until is not None and valid_until < valid_from:
-        raise RotaError(_("The last date cannot be before the first date."))
+        raise RotaError(_("The last date cannot be before the first date."), field="valid_from")
     if len(organisation.strip()) > 128:
-        raise RotaError(_("The organisation can be at most %(n)d characters long.") % {"n": 128})
+        raise RotaError(_("The organisation can be at most %(n)d characters long.") % {"n": 128},
+                        field="organisation")
     if not organisation.strip():
         profile = get_profile(db_session=db_session, user_id=caseworker.id)
         organisation = profile.organisation if profile else ""
@@ -287,37 +296,37 @@ def add_change(*, db_session: Session, actor: User, visit_id: int, kind: str, on
     try:
         kind = ChangeKind(kind)
     except ValueError:
-        raise RotaError(_("Choose cancel, move or extra.")) from None
+        raise RotaError(_("Choose cancel, move or extra."), field="kind") from None
     reason = reason.strip()
     if len(reason) > REASON_MAX:
-        raise RotaError(_("The reason can be at most %(n)d characters long.") % {"n": REASON_MAX})
+        raise RotaError(_("The reason can be at most %(n)d characters long.") % {"n": REASON_MAX}, field="reason")
     if on_date < local_today():
-        raise RotaError(_("That date has passed."))
+        raise RotaError(_("That date has passed."), field="on_date")
     change = VisitChange(visit_id=visit.id, on_date=on_date, kind=kind, reason=reason, created_at=utcnow())
     if kind == ChangeKind.EXTRA:
         if _is_regular_date(visit, on_date):
-            raise RotaError(_("There is already a regular visit on that date."), 409)
+            raise RotaError(_("There is already a regular visit on that date."), 409, field="on_date")
         change.new_date = on_date
         change.new_starts_at = new_starts_at or visit.starts_at
         change.new_ends_at = new_ends_at or visit.ends_at
     else:
         if not _is_regular_date(visit, on_date):
-            raise RotaError(_("There is no regular visit on that date."))
+            raise RotaError(_("There is no regular visit on that date."), field="on_date")
         if kind == ChangeKind.MOVED:
             change.new_date = new_date or on_date
             change.new_starts_at = new_starts_at or visit.starts_at
             change.new_ends_at = new_ends_at or visit.ends_at
             if change.new_date < local_today():
-                raise RotaError(_("A visit cannot be moved into the past."))
+                raise RotaError(_("A visit cannot be moved into the past."), field="new_date")
             if abs((change.new_date - on_date).days) > 31:
-                raise RotaError(_("A visit can be moved by at most a month."))
+                raise RotaError(_("A visit can be moved by at most a month."), field="new_date")
     if change.new_starts_at is not None:
-        _check_window(change.new_starts_at, change.new_ends_at)
+        _check_window(change.new_starts_at, change.new_ends_at, field="new_ends_at")
     try:
         with db_session.begin_nested():
             db_session.add(change)
     except IntegrityError:
-        raise RotaError(_("That date already has a change. Remove it first."), 409) from None
+        raise RotaError(_("That date already has a change. Remove it first."), 409, field="on_date") from None
     if kind == ChangeKind.MOVED:
         # The talk requests follow their visit to its new time (and so does their retention).
         new_end = local_instant(change.new_date, change.new_ends_at)
@@ -452,7 +461,7 @@ def caseworkers(*, db_session: Session) -> list[User]:
 def _clean_topics(topics: list[str]) -> list[str]:
     topics = [topic.strip() for topic in topics if topic.strip()]
     if not topics:
-        raise RotaError(_("Choose at least one topic."), 422)
+        raise RotaError(_("Choose at least one topic."), 422, field="topics")
     unknown = [topic for topic in topics if topic not in TOPICS]
     if unknown:
         raise RotaError(_("Unknown topic '%(topic)s'. Choose from: %(topics)s.")
@@ -468,7 +477,7 @@ def create_talk_request(*, db_session: Session, worker: User, visit_id: int, on_
     clean = _clean_topics(topics)
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise RotaError(_("The note can be at most %(n)d characters long.") % {"n": NOTE_MAX}, 422)
+        raise RotaError(_("The note can be at most %(n)d characters long.") % {"n": NOTE_MAX}, 422, field="note")
     occurrence = find_occurrence(db_session=db_session, visit_id=visit_id, on_date=on_date)
     if occurrence is None:
         raise NotFound(_("There is no visit on that date."))
@@ -608,13 +617,13 @@ def post_announcement(*, db_session: Session, author: User, title: str, body: st
     """Post news for workers."""
     title, body = title.strip(), body.strip()
     if not title:
-        raise RotaError(_("A title is required."))
+        raise RotaError(_("A title is required."), field="title")
     if len(title) > 120:
-        raise RotaError(_("The title can be at most %(n)d characters long.") % {"n": 120})
+        raise RotaError(_("The title can be at most %(n)d characters long.") % {"n": 120}, field="title")
     if len(body) > 2000:
-        raise RotaError(_("The text can be at most %(n)d characters long.") % {"n": 2000})
+        raise RotaError(_("The text can be at most %(n)d characters long.") % {"n": 2000}, field="body")
     if show_until is not None and show_until < local_today():
-        raise RotaError(_("The last day to show it has passed."))
+        raise RotaError(_("The last day to show it has passed."), field="show_until")
     announcement = Announcement(author_id=author.id, title=title, body=body, show_until=show_until,
                                 created_at=utcnow())
     db_session.add(announcement)

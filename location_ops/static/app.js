@@ -25,6 +25,23 @@
     lastEscape = now;
   });
 
+  // A form shown again with errors: focus the first field that needs a change (or the form's own sentence).
+  function focusFirstError(root) {
+    var field = root.querySelector('[aria-invalid="true"]');
+    var sentence = field || root.querySelector(".form-errors");
+    if (!sentence) return;
+    if (!field) sentence.setAttribute("tabindex", "-1");
+    sentence.focus();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { focusFirstError(document); });
+  } else {
+    focusFirstError(document);
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail && event.detail.elt) focusFirstError(event.detail.elt);
+  });
+
   // Destructive actions ask first: <form data-confirm="Really?">.
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+from markupsafe import escape as _esc
 
 from location_ops.accounts.models import Role
 from location_ops.clock import utcnow
@@ -236,3 +237,28 @@ def test_staff_pages_render_and_operator_edits_a_checklist(client, login_as, db,
 def test_host_cannot_edit_templates(client, login_as):
     login_as(Role.HOST)
     assert client.get("/hygiene/templates").status_code == 403
+
+
+def test_finishing_too_early_names_the_open_items_once_and_links_the_first(client, login_as, db, rooms, now):
+    login_as(Role.HOST)
+    response = _start(client, rooms[1])
+    url = response.headers["location"].split("#")[0]
+    round_id = int(url.rsplit("/", 1)[1])
+    items = db.get(HygieneRound, round_id).template.items
+    first, second = items[0], items[1]
+    names = [item.text("en") for item in items]
+    db.commit()
+    token = _csrf(client, url)
+    response = client.post(f"{url}/items/{first.id}", data={"result": "ok"}, headers={"X-CSRF-Token": token},
+                           follow_redirects=False)
+    assert response.status_code == 303
+    response = client.post(f"{url}/complete", headers={"X-CSRF-Token": token})
+    assert response.status_code == 400
+    page = response.text
+    assert page.count("still need an answer") == 1
+    assert 'class="error" role="alert"' not in page.split('class="hy-items"')[1]  # no error per item
+    assert "hy-problem-body" not in page and "hy-item-problem" not in page  # no problem form opened
+    block = page.split('id="round-open-items"')[1].split("</section>")[0]
+    assert names[0] not in block and all(name in block for name in names[1:])
+    assert f'href="#item-{second.id}">{_esc(names[1])}' in block
+    assert f'class="button secondary" href="#item-{second.id}"' in block

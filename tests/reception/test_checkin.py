@@ -13,6 +13,7 @@ from location_ops.hygiene import service as hygiene_service
 from location_ops.hygiene.models import RoundKind
 from location_ops.reception import service
 from location_ops.reception.models import LogEntry
+from location_ops.web import field_id
 from tests.reception.conftest import TODAY, csrf
 
 
@@ -135,10 +136,14 @@ def test_hygiene_gate_warns_or_blocks_the_next_check_in(client, place, host, app
 
 
 def test_a_worker_without_booking_gets_a_free_room_through_the_booking_rules(client, place, host):
-    place.worker("Zoe")
-    place.worker("Nocontract", contract=False)
+    zoe = place.worker("Zoe")
+    nocontract = place.worker("Nocontract", contract=False)
     token = csrf(client)
-    response = client.post(f"/reception/rooms/{place.rooms[5]}/give", data={"pseudonym": "zoe"},
+    # The sheet offers the workers with a contract active today, not a name to type.
+    sheet = client.get(f"/reception/rooms/{place.rooms[5]}/give", headers={"HX-Request": "true"}).text
+    assert f'<option value="{zoe.id}">Zoe</option>' in sheet
+    assert "Nocontract" not in sheet and 'name="pseudonym"' not in sheet
+    response = client.post(f"/reception/rooms/{place.rooms[5]}/give", data={"worker_id": str(zoe.id)},
                            headers={"X-CSRF-Token": token}, follow_redirects=False)
     assert response.status_code == 303, response.text
     with place.session() as db_session:
@@ -146,18 +151,43 @@ def test_a_worker_without_booking_gets_a_free_room_through_the_booking_rules(cli
         assert booking.checked_in_at is not None and booking.shift == "day"
         assert booking.ends_at == dt.datetime(2026, 12, 1, 17, 0, tzinfo=dt.UTC)
     # One room per person at a time: the database constraint, through the bookings service.
-    response = client.post(f"/reception/rooms/{place.rooms[4]}/give", data={"pseudonym": "Zoe"},
+    response = client.post(f"/reception/rooms/{place.rooms[4]}/give", data={"worker_id": str(zoe.id)},
                            headers={"X-CSRF-Token": token})
     assert response.status_code == 409 and "One room per person" in response.text
-    response = client.post(f"/reception/rooms/{place.rooms[4]}/give", data={"pseudonym": "Nocontract"},
+    response = client.post(f"/reception/rooms/{place.rooms[4]}/give", data={"worker_id": str(nocontract.id)},
                            headers={"X-CSRF-Token": token})
     assert response.status_code == 403 and "active contract" in response.text
-    response = client.post(f"/reception/rooms/{place.rooms[4]}/give", data={"pseudonym": "Nobody"},
+    response = client.post(f"/reception/rooms/{place.rooms[4]}/give", data={"worker_id": "999999"},
                            headers={"X-CSRF-Token": token})
-    assert response.status_code == 404 and "no worker called" in response.text
+    assert response.status_code == 400 and "Choose a worker from the list." in response.text
     with place.session() as db_session:
         assert db_session.scalar(select(func.count(Booking.id))) == 1
     assert len(_entries(place)) == 1
+
+
+def test_a_refused_give_shows_the_sentence_at_the_worker_in_the_sheet(client, place, host):
+    """htmx: the sheet is swapped again with the error at the field and the choice kept, the board stays."""
+    nocontract = place.worker("Nocontract", contract=False)
+    zoe = place.worker("Zoe")
+    with place.session() as db_session:
+        # Zoe's contract is active but she has not accepted the house rules published since.
+        from location_ops.contracts import service as contracts_service
+        contracts_service.publish_house_rules(db_session=db_session, text="Be kind.")
+        db_session.commit()
+    path = f"/reception/rooms/{place.rooms[4]}/give"
+    response = client.post(path, data={"worker_id": str(zoe.id)},
+                           headers={"X-CSRF-Token": csrf(client), "HX-Request": "true"})
+    assert response.status_code == 403
+    assert response.headers["HX-Retarget"] == "#sheet" and response.headers["HX-Reswap"] == "innerHTML"
+    sheet = response.text
+    assert "<html" not in sheet and 'class="rx-sheet"' in sheet  # the fragment, not a page
+    error_id = field_id(f"{path}-worker_id") + "-error"
+    assert 'aria-describedby="%s"' % error_id in sheet and 'aria-invalid="true"' in sheet
+    assert f'id="{error_id}"' in sheet and "house rules" in sheet.split(f'id="{error_id}"')[1].split("</span>")[0]
+    assert f'<option value="{zoe.id}" selected>Zoe</option>' in sheet
+    assert "Nocontract" not in sheet and nocontract.id
+    assert ">Close<" not in sheet
+    assert _entries(place) == []
 
 
 def test_board_shows_alarm_over_everything_and_todays_visits_but_not_who_asked(client, place, host, make_user):
@@ -196,11 +226,11 @@ def test_a_check_out_forgotten_days_ago_does_not_lock_the_room(client, place, ho
 
 
 def test_giving_a_room_before_the_shift_begins_books_that_shift_and_marks_early(client, place, host):
-    place.worker("Early")
+    early = place.worker("Early")
     clock.freeze(dt.datetime(2026, 12, 1, 9, 30, tzinfo=LOCAL_TZ))
     # 09:30 local: the day shift (10:00) has not begun, so the bookings service books it as a worker would.
     with place.session() as db_session:
-        arrival = service.walk_in(db_session=db_session, settings=place.settings, pseudonym="Early",
+        arrival = service.walk_in(db_session=db_session, settings=place.settings, worker_id=early.id,
                                   room_id=place.rooms[1], host_id=host.id, now=clock.now())
         db_session.commit()
         assert arrival.entry.timing == "early" and arrival.booking.shift == "day"

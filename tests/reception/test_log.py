@@ -17,6 +17,7 @@ from location_ops.db import make_engine
 from location_ops.migrate import downgrade, upgrade
 from location_ops.reception import service
 from location_ops.reception.models import LogEntry
+from location_ops.web import field_id
 from tests.reception.conftest import TODAY, csrf
 
 SECRET_TEXT = "Lost keys found by the back door (private detail 7c1f)"
@@ -178,3 +179,37 @@ def test_migration_upgrades_and_downgrades(backend_name, tmp_path, request):
         assert "reception_log_entries" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_an_empty_entry_shows_the_sentence_at_the_text_field_with_the_choices_kept(client, place, host):
+    token = csrf(client)
+    page = client.post("/reception/log", data={"_form": "note", "kind": "incident", "room": str(place.rooms[3]),
+                                               "text": "   ", "csrf_token": token})
+    assert page.status_code == 400
+    html = page.text
+    error_id = field_id("/reception/log#note-text") + "-error"
+    text_input = html.split('name="text"')[1].split(">")[0]
+    assert f'aria-describedby="{error_id}"' in text_input and 'aria-invalid="true"' in text_input
+    assert f'<span class="field-error" id="{error_id}" role="alert">Write what happened.</span>' in html
+    note_form = html.split('id="note-form"')[1].split("</form>")[0]
+    assert '<option value="incident" selected>' in note_form
+    assert f'<option value="{place.rooms[3]}" selected>3</option>' in note_form
+    assert "Reception log" in html and html.count("Write what happened.") == 1  # the log page, said once
+    visitor_form = html.split('id="visitor-form"')[1].split("</form>")[0]
+    assert "selected" not in visitor_form and "field-error" not in visitor_form
+    assert _count(place) == 0
+
+
+def test_a_refused_correction_stays_on_the_correction_page(client, place, host):
+    token = csrf(client)
+    original = _post(client, token, kind="note", text="Linen late").json()
+    path = f"/reception/log/{original['id']}/correct"
+    page = client.post(path, data={"kind": "note", "room": str(place.rooms[2]), "text": "", "csrf_token": token})
+    assert page.status_code == 400
+    assert f"Correct entry #{original['id']}" in page.text
+    assert f'id="{field_id(path + "-text")}-error"' in page.text
+    assert f'<option value="{place.rooms[2]}" selected>2</option>' in page.text
+    response = client.post(path, data={"kind": "note", "room": "", "text": "Linen came at 11", "csrf_token": token},
+                           follow_redirects=False)
+    assert response.status_code == 303
+    assert client.get(f"/api/v1/log/{original['id']}").json()["corrected_by"]

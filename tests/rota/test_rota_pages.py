@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from location_ops.rota.models import Visit
+from location_ops.web import field_id
 from tests.conftest import csrf_from, login
 from tests.rota.conftest import MONDAY
 
@@ -176,3 +177,29 @@ def test_announcements_reach_workers_on_the_rota_and_the_start_partial(client, f
 
     clock.advance(dt.timedelta(days=11))
     assert "Easter lunch" not in worker.get("/rota/start").text
+
+
+def test_a_refused_visit_keeps_the_day_and_times_and_says_why_at_the_field(client, frozen, login_as):
+    login_as("caseworker")
+    token = csrf_from(client.get("/rota/manage").text)
+    data = {"csrf_token": token, "weekday": "4", "starts_at": "17:30", "ends_at": "17:00",
+            "organisation": "Belle", "valid_from": "2026-11-02"}
+    page = client.post("/rota/visits", data=data)
+    assert page.status_code == 400
+    form = page.text.split('id="visit-form"')[1].split("</form>")[0]
+    assert '<option value="4" selected>' in form and 'selected' not in form.split('<option value="4"')[0]
+    for name, value in (("starts_at", "17:30"), ("ends_at", "17:00"), ("organisation", "Belle"),
+                        ("valid_from", "2026-11-02")):
+        assert f'name="{name}" value="{value}"' in form, name
+    error_id = field_id("/rota/visits-ends_at") + "-error"
+    assert f'aria-describedby="{error_id}"' in form.split('name="ends_at"')[1].split(">")[0]
+    assert f'id="{error_id}" role="alert">The visit must end after it starts' in form
+    assert page.text.count("The visit must end after it starts") == 1
+    with client.app.state.sessionmaker() as db_session:
+        assert db_session.scalar(select(func.count(Visit.id))) == 0
+    # The declared parsing's refusal (a weekday out of range) is shown the same way, values kept.
+    page = client.post("/rota/visits", data={**data, "weekday": "9", "ends_at": "18:00"})
+    assert page.status_code == 400
+    form = page.text.split('id="visit-form"')[1].split("</form>")[0]
+    assert 'aria-invalid="true"' in form.split('name="weekday"')[1].split(">")[0]
+    assert 'name="starts_at" value="17:30"' in form and 'name="ends_at" value="18:00"' in form
