@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
@@ -18,7 +19,7 @@ from location_ops.events import emit
 from location_ops.hygiene import service
 from location_ops.hygiene.models import HygieneRound, ItemResult, RoundKind
 from location_ops.hygiene.schemas import RoundDetailOut, RoundOut
-from location_ops.forms import Day, Id, OptionalDay, OptionalId, form_page
+from location_ops.forms import Day, Id, OptionalDay, OptionalId, OptionalMonth, form_page
 from location_ops.i18n import _, lazy
 from location_ops.rooms.models import Room
 from location_ops.web import is_htmx, render
@@ -259,17 +260,14 @@ def supplies_restocked(db_session: SessionDep, principal: CurrentPrincipal,
     return RedirectResponse("/hygiene/supplies", status_code=303)
 
 
-def _report(request: Request, db_session, month: str) -> service.MonthReport:
-    try:
-        year, number = service.parse_month(month, local_today())
-    except service.HygieneError as exc:
-        _fail(exc)
-    return service.monthly_report(db_session=db_session, year=year, month=number, now=utcnow(),
+def _report(request: Request, db_session, month: dt.date | None) -> service.MonthReport:
+    first = month or local_today()
+    return service.monthly_report(db_session=db_session, year=first.year, month=first.month, now=utcnow(),
                                   settings=request.app.state.settings)
 
 
 @router.get("/hygiene/report", dependencies=[allow(HYGIENE_STAFF)])
-def report_page(request: Request, db_session: SessionDep, month: Annotated[str, Query(max_length=10)] = ""):
+def report_page(request: Request, db_session: SessionDep, month: Annotated[OptionalMonth, Query(title=lazy("Month"))] = None):
     report = _report(request, db_session, month)
     return render(request, "hygiene/report.html", {
         "report": report, "month": f"{report.year:04d}-{report.month:02d}", "kinds": KINDS,
@@ -278,7 +276,7 @@ def report_page(request: Request, db_session: SessionDep, month: Annotated[str, 
 
 
 @router.get("/hygiene/report.csv", dependencies=[allow(HYGIENE_STAFF)])
-def report_csv(request: Request, db_session: SessionDep, month: Annotated[str, Query(max_length=10)] = ""):
+def report_csv(request: Request, db_session: SessionDep, month: Annotated[OptionalMonth, Query(title=lazy("Month"))] = None):
     report = _report(request, db_session, month)
     name = f"hygiene-{report.year:04d}-{report.month:02d}.csv"
     return Response(service.report_csv(report, i18n.current_language()), media_type="text/csv; charset=utf-8",
