@@ -12,7 +12,7 @@ from location_ops.access import GUIDE, GUIDE_EDIT
 from location_ops.accounts.deps import CurrentPrincipal, allow
 from location_ops.accounts.models import Role
 from location_ops.db import SessionDep
-from location_ops.forms import Id
+from location_ops.forms import Id, Line
 from location_ops.guide import service
 from location_ops.guide.models import HelpService
 from location_ops.guide.schemas import GuideOut, HelpServiceOut, ReferralOut
@@ -140,8 +140,8 @@ Category = Literal[tuple(service.CATEGORIES)]
 
 @api.get("/guide", response_model=GuideOut, dependencies=[allow(GUIDE)],
          responses={422: {"description": "Unknown category"}})
-def api_guide(db_session: SessionDep, q: Annotated[str, Query(max_length=200)] = "",
-              category: Annotated[Category | None, Query()] = None, language: Annotated[str, Query(max_length=8)] = "",
+def api_guide(db_session: SessionDep, q: Annotated[Line, Query(max_length=200)] = "",
+              category: Annotated[Category | None, Query()] = None, language: Annotated[Line, Query(max_length=8)] = "",
               anonymous: Annotated[bool | None, Query()] = None) -> GuideOut:
     """The wegwijzer: help services (search text, category, language, anonymous contact) and referral advice."""
     try:
