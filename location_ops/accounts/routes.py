@@ -18,6 +18,7 @@ from location_ops.accounts.deps import SESSION_COOKIE, CurrentPrincipal, allow
 from location_ops.accounts.models import Role, User
 from location_ops.accounts.schemas import LoginIn, TokenOut, UserIn, UserOut
 from location_ops.db import SessionDep
+from location_ops.forms import form_page
 from location_ops.i18n import _, ngettext
 from location_ops.privacy.service import audit
 from location_ops.web import render
@@ -250,7 +251,7 @@ def mfa_disable(request: Request, db_session: SessionDep, principal: CurrentPrin
     return RedirectResponse("/account", status_code=303)
 
 
-@router.post("/account/password", dependencies=[allow(SIGNED_IN)])
+@router.post("/account/password", dependencies=[allow(SIGNED_IN), form_page("/account")])
 def password_change(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
                     current: Annotated[str, Form(max_length=1024)] = "",
                     new: Annotated[str, Form(max_length=1024)] = "",
@@ -309,7 +310,7 @@ def _user_or_404(db_session: Session, user_id: int) -> User:
     return user
 
 
-@router.post("/admin/users/{user_id}/role", dependencies=[allow(ADMIN)])
+@router.post("/admin/users/{user_id}/role", dependencies=[allow(ADMIN), form_page("/admin/users")])
 def users_change_role(db_session: SessionDep, principal: CurrentPrincipal, user_id: UserId,
                       role: Annotated[str, Form(max_length=32)]):
     user = _user_or_404(db_session, user_id)
@@ -336,7 +337,7 @@ def users_reset_mfa(db_session: SessionDep, principal: CurrentPrincipal, user_id
     return RedirectResponse("/admin/users", status_code=303)
 
 
-@router.post("/admin/users/{user_id}/password", dependencies=[allow(ADMIN)])
+@router.post("/admin/users/{user_id}/password", dependencies=[allow(ADMIN), form_page("/admin/users")])
 def users_reset_password(request: Request, db_session: SessionDep, principal: CurrentPrincipal, user_id: UserId,
                          password: Annotated[str, Form(max_length=1024)] = ""):
     user = _user_or_404(db_session, user_id)

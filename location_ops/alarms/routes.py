@@ -24,7 +24,7 @@ from location_ops.alarms.schemas import (
 )
 from location_ops.clock import utcnow
 from location_ops.db import SessionDep
-from location_ops.forms import Id
+from location_ops.forms import Id, form_page
 from location_ops import events as events_module
 from location_ops.i18n import _
 from location_ops.rooms.models import Room
@@ -217,7 +217,7 @@ def acknowledge_submit(request: Request, db_session: SessionDep, principal: Curr
     return _back(request)
 
 
-@router.post("/alarms/{alarm_id}/resolve", dependencies=[allow(ALARMS)])
+@router.post("/alarms/{alarm_id}/resolve", dependencies=[allow(ALARMS), form_page("/alarms")])
 def resolve_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, alarm_id: Annotated[Id, Path()],
                    resolution: Annotated[str, Form()] = "handled", note: Annotated[str, Form(max_length=500)] = ""):
     _resolve(request, db_session, principal, alarm_id, resolution, note)
@@ -423,7 +423,7 @@ def devices_register(request: Request, db_session: SessionDep, family: Annotated
     return RedirectResponse("/devices", status_code=303)
 
 
-@router.post("/devices/{device_pk}/test-mode", dependencies=[allow(DEVICES)])
+@router.post("/devices/{device_pk}/test-mode", dependencies=[allow(DEVICES), form_page("/devices")])
 def devices_test_mode(db_session: SessionDep, device_pk: Annotated[Id, Path()], minutes: Annotated[int, Form(ge=0, le=240)] = 15):
     device = _device_or_404(db_session, device_pk)
     service.set_test_mode(db_session=db_session, device=device, minutes=minutes, now=utcnow())

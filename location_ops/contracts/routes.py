@@ -161,7 +161,7 @@ def contracts_create(request: Request, db_session: SessionDep, principal: Curren
     return RedirectResponse("/admin/contracts", status_code=303)
 
 
-@router.post("/admin/contracts/{contract_id}/status", dependencies=[allow(ADMIN)])
+@router.post("/admin/contracts/{contract_id}/status", dependencies=[allow(ADMIN), form_page("/admin/contracts")])
 def contracts_status(request: Request, db_session: SessionDep, principal: CurrentPrincipal, contract_id: Annotated[Id, Path()],
                      status: Annotated[str, Form(max_length=16)] = ""):
     try:
@@ -179,7 +179,7 @@ def contracts_status(request: Request, db_session: SessionDep, principal: Curren
     return RedirectResponse("/admin/contracts", status_code=303)
 
 
-@router.post("/admin/house-rules", dependencies=[allow(ADMIN)])
+@router.post("/admin/house-rules", dependencies=[allow(ADMIN), form_page("/admin/contracts")])
 def house_rules_publish(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
                         text: Annotated[str, Form(max_length=20000)] = ""):
     try:

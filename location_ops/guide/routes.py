@@ -12,7 +12,7 @@ from location_ops.access import GUIDE, GUIDE_EDIT
 from location_ops.accounts.deps import CurrentPrincipal, allow
 from location_ops.accounts.models import Role
 from location_ops.db import SessionDep
-from location_ops.forms import Id, Line
+from location_ops.forms import Id, Line, form_page
 from location_ops.guide import service
 from location_ops.guide.models import HelpService
 from location_ops.guide.schemas import GuideOut, HelpServiceOut, ReferralOut
@@ -113,7 +113,7 @@ def guide_create(request: Request, db_session: SessionDep, principal: CurrentPri
                                                              description_en, phone, email, website, address, hours))
 
 
-@router.post("/guide/{service_id}", dependencies=[allow(GUIDE_EDIT)])
+@router.post("/guide/{service_id}", dependencies=[allow(GUIDE_EDIT), form_page("/guide/{service_id}/edit")])
 def guide_update(request: Request, db_session: SessionDep, principal: CurrentPrincipal, service_id: Annotated[Id, Path()],
                  name: FormText = "", categories: FormList = [], languages: FormList = [],  # noqa: B006
                  anonymous: FormText = "", description_nl: FormText = "", description_en: FormText = "",

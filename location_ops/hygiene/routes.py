@@ -76,7 +76,7 @@ def hygiene_page(request: Request, db_session: SessionDep, principal: CurrentPri
     return render(request, "hygiene/page.html", context)
 
 
-@router.post("/hygiene/rooms/{room_id}/rounds", dependencies=[allow(HYGIENE)])
+@router.post("/hygiene/rooms/{room_id}/rounds", dependencies=[allow(HYGIENE), form_page("/hygiene")])
 def round_start(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: Annotated[Id, Path()],
                 kind: Annotated[str, Form(max_length=16)] = ""):
     try:
@@ -134,7 +134,7 @@ def round_item_problem(request: Request, db_session: SessionDep, principal: Curr
                                                                 problem_item=item_id))
 
 
-@router.post("/hygiene/rooms/{room_id}/rounds/{round_id}/items/{item_id}", dependencies=[allow(HYGIENE)])
+@router.post("/hygiene/rooms/{room_id}/rounds/{round_id}/items/{item_id}", dependencies=[allow(HYGIENE), form_page("/hygiene/rooms/{room_id}/rounds/{round_id}")])
 def round_item(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: Annotated[Id, Path()], round_id: Annotated[Id, Path()],
                item_id: Annotated[Id, Path()], result: Annotated[str, Form(max_length=16)] = "",
                note: Annotated[str, Form(max_length=2000)] = "", low_stock: Annotated[str, Form(max_length=5)] = "",

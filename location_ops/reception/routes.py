@@ -19,7 +19,7 @@ from location_ops.alarms import service as alarms_service
 from location_ops.clock import local_today, utcnow
 from location_ops.db import SessionDep
 from location_ops.events import emit
-from location_ops.forms import Day, Id, OptionalDay, OptionalId
+from location_ops.forms import Day, Id, OptionalDay, OptionalId, form_page
 from location_ops.i18n import _, lazy
 from location_ops.reception import service
 from location_ops.reception.models import MANUAL_KINDS, EntryKind
@@ -249,7 +249,7 @@ def shift_start(request: Request, db_session: SessionDep, principal: CurrentPrin
     return RedirectResponse("/reception", status_code=303)
 
 
-@router.post("/reception/shift/end", dependencies=[allow(RECEPTION_WRITE)])
+@router.post("/reception/shift/end", dependencies=[allow(RECEPTION_WRITE), form_page("/reception/shift")])
 def shift_end(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
               note: Annotated[str, Form(max_length=2000)] = ""):
     try:
