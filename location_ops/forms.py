@@ -42,6 +42,15 @@ def blank_is_none(value: Any) -> Any:
 
 
 OptionalId = Annotated[Id | None, BeforeValidator(blank_is_none)]
+
+
+def blank_is_false(value: Any) -> Any:
+    """Read an absent or empty checkbox value as unchecked."""
+    return False if value is None or (isinstance(value, str) and value.strip() == "") else value
+
+
+#: A checkbox: checked when sent as on/1/true/yes, unchecked when empty; anything else is refused.
+Checkbox = Annotated[bool, BeforeValidator(blank_is_false)]
 OptionalDay = Annotated[Day | None, BeforeValidator(blank_is_none)]
 
 def _week_pattern(first: int = FIRST_DAY.year, last: int = LAST_DAY.year) -> str:
