@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, get_args
+from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -145,7 +146,11 @@ OptionalCents = Annotated[Cents | None, BeforeValidator(blank_is_none)]
 
 
 def form_page(path: str):
-    """Declare the page (a GET path; ``{name}`` from the path's parameters) that shows this route's form."""
+    """Declare the page that shows this route's form: a GET path, perhaps with a query.
+
+    ``{name}`` is the route's path parameter of that name, or else the form's field of that
+    name as it was sent (for a page such as ``/rota/talk?visit={visit_id}&date={date}``).
+    """
 
     def page() -> None:
         return None
@@ -278,11 +283,16 @@ def _typed(body: Any) -> dict[str, Any]:
     return values
 
 
-def _page_path(request: Request, route: APIRoute) -> str | None:
+def _page_path(request: Request, route: APIRoute, values: dict[str, Any]) -> str | None:
     for dependency in route.dependant.dependencies:
         declared = getattr(dependency.call, "form_page", None)
         if declared is not None:
-            return declared.format(**request.path_params)
+            # {name}: the route's path parameter, or else the form's value (quoted into a query).
+            names = {key: quote(value, safe="") for key, value in values.items() if isinstance(value, str)}
+            try:
+                return declared.format(**{**names, **request.path_params})
+            except (KeyError, IndexError):
+                return None
     path = request.url.path
     for prefix, router in request.app.state.routers:
         for candidate in router.routes:
@@ -291,13 +301,14 @@ def _page_path(request: Request, route: APIRoute) -> str | None:
     return None
 
 
-async def _get(request: Request, path: str, state: dict) -> tuple[int, list, bytes]:
-    """Render ``path`` as a GET by the same person (same cookies), in-process."""
+async def _get(request: Request, page: str, state: dict) -> tuple[int, list, bytes]:
+    """Render ``page`` (a path, perhaps with a query) as a GET by the same person (same cookies), in-process."""
+    path, _sep, query = page.partition("?")
     dropped = {b"content-type", b"content-length", b"hx-request", b"hx-target", b"hx-trigger"}
     scope = {
         **{key: request.scope[key] for key in ("type", "http_version", "scheme", "server", "client", "root_path")
            if key in request.scope},
-        "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "method": "GET", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
         "headers": [(k, v) for k, v in request.scope["headers"] if k.lower() not in dropped],
         "state": state,
     }
@@ -323,10 +334,11 @@ async def redisplay(request: Request, exc: RequestValidationError) -> Response |
     route = request.scope.get("route")
     if request.method != "POST" or not isinstance(route, APIRoute):
         return None
-    path = _page_path(request, route)
+    values = _typed(exc.body)
+    path = _page_path(request, route, values)
     if path is None:
         return None
-    form = {"action": request.url.path, "errors": sentences(route, exc), "values": _typed(exc.body)}
+    form = {"action": request.url.path, "errors": sentences(route, exc), "values": values}
     status, headers, body = await _get(request, path, {"form": form})
     if status != 200:
         return None

@@ -140,7 +140,7 @@ def talk_form_page(request: Request, db_session: SessionDep, principal: CurrentP
     return _talk_form(request, db_session, principal, visit, on_date)
 
 
-@router.post("/rota/talks", dependencies=[allow(TALK_REQUESTS)])
+@router.post("/rota/talks", dependencies=[allow(TALK_REQUESTS), form_page("/rota/talk?visit={visit_id}&date={date}")])
 def talk_create(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
                 visit_id: Annotated[Id, Form(title=lazy("Visit"))], date: Annotated[Day, Form(title=lazy("Date"))],
                 topics: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
