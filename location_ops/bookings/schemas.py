@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,7 +49,8 @@ class ContractIn(BaseModel):
     # Dates arrive in JSON as strings: parsed from ISO text, not strict.
     starts_on: Day = Field(strict=False, description="YYYY-MM-DD")
     ends_on: Day | None = Field(default=None, strict=False, description="YYYY-MM-DD, or none")
-    status: Line = Field(default="active", max_length=16, description="draft or active")
+    # A new contract starts as a draft or active; suspending and ending come later.
+    status: Literal["draft", "active"] = Field(default="active", description="draft or active")
     late_cancel_percent: int = Field(default=50, ge=0, le=100)
     no_show_percent: int = Field(default=100, ge=0, le=100)
     notice_days: int = Field(default=14, ge=0, le=365)

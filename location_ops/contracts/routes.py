@@ -211,12 +211,9 @@ def api_create_contract(db_session: SessionDep, principal: CurrentPrincipal, bod
     except service.NotFound as exc:
         raise HTTPException(404, str(exc)) from None
     try:
-        try:
-            status = ContractStatus(body.status)
-        except ValueError:
-            raise service.ContractError(_("A new contract is a draft or active.")) from None
         contract = service.create_contract(
-            db_session=db_session, worker=worker, starts_on=body.starts_on, ends_on=body.ends_on, status=status,
+            db_session=db_session, worker=worker, starts_on=body.starts_on, ends_on=body.ends_on,
+            status=ContractStatus(body.status),
             late_cancel_percent=body.late_cancel_percent, no_show_percent=body.no_show_percent,
             notice_days=body.notice_days, actor_id=principal.id)
     except service.ContractError as exc:
