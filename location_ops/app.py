@@ -206,6 +206,13 @@ def validation_sentence(error: RequestValidationError) -> str:
                  "them).") % {"field": field, "value": str(first.get("input", ""))[:40]}
     if kind in ("date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact", "date_type"):
         return _("The field '%(field)s' is not a date; write it as YYYY-MM-DD.") % {"field": field}
+    if kind == "week":
+        return _("The field '%(field)s' is not a week from 2000 to 2100; write it as YYYY-Www, for example "
+                 "2026-W48.") % {"field": field}
+    if kind == "month":
+        return _("The field '%(field)s' is not a month; write it as YYYY-MM, for example 2026-11.") % {"field": field}
+    if kind.startswith("time_"):
+        return _("The field '%(field)s' is not a time; write it as HH:MM.") % {"field": field}
     if kind == "string_pattern_mismatch":
         return _("The field '%(field)s' is not written as it should be.") % {"field": field}
     bound = str(next(iter((first.get("ctx") or {}).values()), ""))

@@ -21,7 +21,7 @@ from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from location_ops.i18n import _
@@ -43,7 +43,86 @@ def blank_is_none(value: Any) -> Any:
 
 
 OptionalId = Annotated[Id | None, BeforeValidator(blank_is_none)]
+
+
+def blank_is_false(value: Any) -> Any:
+    """Read an absent or empty checkbox value as unchecked."""
+    return False if value is None or (isinstance(value, str) and value.strip() == "") else value
+
+
+#: A checkbox: checked when sent as on/1/true/yes, unchecked when empty; anything else is refused.
+Checkbox = Annotated[bool, BeforeValidator(blank_is_false)]
 OptionalDay = Annotated[Day | None, BeforeValidator(blank_is_none)]
+
+def _week_pattern(first: int = FIRST_DAY.year, last: int = LAST_DAY.year) -> str:
+    """YYYY-Www for the years a person plans in; W53 only in the years that have one."""
+    long_years = [year for year in range(first, last + 1) if dt.date(year, 12, 28).isocalendar()[1] == 53]
+    return (rf"^(?:(?:20[0-9]{{2}}|2100)-W(?:0[1-9]|[1-4][0-9]|5[0-2])"
+            rf"|(?:{'|'.join(map(str, long_years))})-W53)$")
+
+
+#: An ISO week (2026-W48) in the years 2000–2100; the OpenAPI document shows the same pattern.
+WEEK_PATTERN = _week_pattern()
+_WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
+#: A month (2026-11); years outside 2000–2100 are refused by the date range after parsing.
+MONTH_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"
+_MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
+
+
+def week_to_monday(value: Any) -> Any:
+    """An ISO week written as YYYY-Www as the date of its Monday."""
+    if isinstance(value, dt.date):
+        return value
+    match = _WEEK.fullmatch(value) if isinstance(value, str) and re.fullmatch(WEEK_PATTERN, value) else None
+    if match is None:
+        raise PydanticCustomError("week", "not a week written as YYYY-Www")
+    return dt.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+
+
+def month_to_first(value: Any) -> Any:
+    """A month written as YYYY-MM as the date of its first day (the date range checks the year)."""
+    if isinstance(value, dt.date):
+        return value.replace(day=1)
+    match = _MONTH.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise PydanticCustomError("month", "not a month written as YYYY-MM")
+    try:
+        return dt.date(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError:  # year 0000
+        raise PydanticCustomError("month", "not a month written as YYYY-MM") from None
+
+
+#: The Monday of an ISO week given as YYYY-Www.
+Week = Annotated[dt.date, BeforeValidator(week_to_monday),
+                 WithJsonSchema({"type": "string", "pattern": WEEK_PATTERN, "examples": ["2026-W48"]})]
+OptionalWeek = Annotated[Week | None, BeforeValidator(blank_is_none)]
+#: The first day of a month given as YYYY-MM.
+Month = Annotated[dt.date, BeforeValidator(month_to_first), Field(ge=FIRST_DAY, le=LAST_DAY),
+                  WithJsonSchema({"type": "string", "pattern": MONTH_PATTERN, "examples": ["2026-11"]})]
+OptionalMonth = Annotated[Month | None, BeforeValidator(blank_is_none)]
+_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?")
+
+
+def local_time(value: Any) -> Any:
+    """A wall-clock time as a time field sends it (HH:MM, seconds allowed): no offset, no fractions."""
+    if isinstance(value, str) and not _TIME.fullmatch(value.strip()):
+        raise PydanticCustomError("time_parsing", "not a time written as HH:MM")
+    return value.strip() if isinstance(value, str) else value
+
+
+#: A time of day as typed in a time field (HH:MM), without a UTC offset.
+Time = Annotated[dt.time, BeforeValidator(local_time)]
+OptionalTime = Annotated[Time | None, BeforeValidator(blank_is_none)]
+
+
+#: What :mod:`location_ops.limits` refuses in text: control characters (Cc) and bidi controls.
+_REFUSED = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+#: One line of text: no control character at all (the document says so, for clients and fuzzers).
+LINE_PATTERN = r"^[^\t\n\r" + _REFUSED + r"]*$"
+#: Several lines: tab and line feed allowed, a carriage return only before a line feed.
+LINES_PATTERN = r"^(?:[^\r" + _REFUSED + r"]|\r\n)*$"
+Line = Annotated[str, Field(pattern=LINE_PATTERN)]
+Lines = Annotated[str, Field(pattern=LINES_PATTERN)]
 
 _EUROS = re.compile(r"[0-9]{1,5}([.,][0-9]{1,2})?")
 
@@ -166,6 +245,10 @@ def field_sentence(error: dict, field_info) -> str:
         return _("“%(label)s” is too long: at most %(max)s characters.") % values
     if kind == "euros":
         return _("“%(label)s” is not an amount in euros; write it as 80,00.") % values
+    if kind == "week":
+        return _("“%(label)s” is not a week from 2000 to 2100; write it as YYYY-Www, for example 2026-W48.") % values
+    if kind == "month":
+        return _("“%(label)s” is not a month; write it as YYYY-MM, for example 2026-11.") % values
     if isinstance(low, dt.date) and kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         # ISO dates, as the services' range sentences write them.
         return _("“%(label)s” must be a date from %(low)s to %(high)s.") % {

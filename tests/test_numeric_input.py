@@ -1,9 +1,11 @@
-"""Every numeric field of every route, found from the route table, refuses what is not a number.
+"""Every numeric, date and time field of every route, found from the route table, refuses bad values.
 
 For each route with an int path parameter, query parameter, form field or JSON body field,
 as every role the route allows: a Unicode digit, a negative, a huge and a non-numeric value
 each get a 4xx with a sentence, never a 500, and nothing is written — except that raising an
-alarm always raises it (without a room when the room id is bad).
+alarm always raises it (without a room when the room id is bad). Dates, times, ISO weeks and
+months get the same walk with their own bad values (a Unicode digit, an impossible day, a year out
+of range, text).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy import func, inspect, select, table
 
+from location_ops import forms
 from location_ops.accounts import service as accounts_service
 from location_ops.accounts.models import Role, User
 from location_ops.alarms.models import Alarm, AlarmState
@@ -27,6 +30,14 @@ from tests.conftest import PASSWORD, api_token, csrf_from, login
 from tests.test_access import api_routes, rule_of
 
 BAD = ("²", "-5", "99999999999999999999", "x")
+#: Per kind of date or time input: a Unicode digit, an impossible value, one out of range, not one at all.
+BAD_DATES = {
+    dt.date: ("²⁰²⁶-01-01", "2026-02-30", "0001-01-01", "99999-01-01", "x"),
+    dt.time: ("²:00", "25:00", "10:00+01:00", "x"),
+    dt.datetime: ("²⁰²⁶-01-01T10:00", "2026-02-30T10:00", "0001-01-01T00:00", "x"),
+    "week": ("²⁰²⁶-W01", "2026-W54", "1999-W01", "x"),
+    "month": ("²⁰²⁶-01", "2026-13", "0001-01", "x"),
+}
 #: Raising an alarm never fails for its room: it is raised without one.
 ALARM_RAISING = {("POST", "/alarms/raise"), ("POST", "/api/v1/alarms")}
 
@@ -42,9 +53,32 @@ def _base(annotation):
             return annotation
 
 
+def _validators(annotation):
+    """Every validator function in an annotation's metadata, nested aliases and unions included."""
+    for item in getattr(annotation, "__metadata__", ()):
+        if callable(getattr(item, "func", None)):
+            yield item.func
+    for arg in typing.get_args(annotation):
+        yield from _validators(arg)
+
+
+def _kind(annotation):
+    """The kind of input: a plain type (int, date, time, datetime), or "week" / "month" for those types."""
+    validators = set(_validators(annotation))
+    if forms.week_to_monday in validators:
+        return "week"
+    if forms.month_to_first in validators:
+        return "month"
+    return _base(annotation)
+
+
 def _filler(annotation) -> str:
     """A valid-looking value for a field that is not the one under test."""
-    base = _base(annotation)
+    base = _kind(annotation)
+    if base == "week":
+        return f"{dt.date.today():%G-W%V}"
+    if base == "month":
+        return f"{dt.date.today():%Y-%m}"
     if base is int:
         return "1"
     if base is dt.date:
@@ -75,12 +109,12 @@ def _fields(route) -> tuple[str, dict[str, dict[str, object]]]:
     return kind, places
 
 
-def numeric_routes(app):
-    """(method, path, route, rule, body kind, places) for every route with an int input."""
+def routes_with(app, kinds):
+    """(method, path, route, rule, body kind, places) for every route with an input of these kinds."""
     found = []
     for endpoint in api_routes(app):
         kind, places = _fields(endpoint.route)
-        if not any(_base(a) is int for fields in places.values() for a in fields.values()):
+        if not any(_kind(a) in kinds for fields in places.values() for a in fields.values()):
             continue
         for method in sorted(endpoint.route.methods - {"HEAD"}):
             found.append((method, endpoint.path, endpoint.route, rule_of(endpoint), kind, places))
@@ -148,15 +182,35 @@ def settings(settings):
     return settings.model_copy(update={"alarm_escalation_seconds": 3600})
 
 
+def numeric_routes(app):
+    """Every route with an int input."""
+    return routes_with(app, {int})
+
+
 def test_every_numeric_field_refuses_what_is_not_a_number(client, db):
+    routes = numeric_routes(client.app)
+    assert len(routes) > 20, [f"{m} {p}" for m, p, *_ in routes]
+    assert any(p == "/book" for _m, p, *_ in routes) and any(p == "/api/v1/bookings" for _m, p, *_ in routes)
+    sent = _walk(client, db, routes, {int: BAD})
+    assert sent > 200
+
+
+def test_every_date_and_time_field_refuses_what_is_not_one(client, db):
+    routes = routes_with(client.app, set(BAD_DATES))
+    found = {f"{m} {p}" for m, p, *_ in routes}
+    assert {"POST /rota/visits", "POST /rota/visits/{visit_id}/changes", "GET /rota", "GET /api/v1/rota",
+            "GET /hygiene/report", "GET /statements", "GET /rota/talk", "POST /rota/announcements"} <= found, found
+    sent = _walk(client, db, routes, BAD_DATES)
+    assert sent > 150
+
+
+def _walk(client, db, routes, bad_values) -> int:
+    """Send each bad value to each input of its kind as every role that may call the route."""
     from location_ops.rooms import service as rooms_service
 
     app = client.app
     rooms_service.create_room(db_session=db, settings=app.state.settings, number=1, name="")
     db.commit()
-    routes = numeric_routes(app)
-    assert len(routes) > 20, [f"{m} {p}" for m, p, *_ in routes]
-    assert any(p == "/book" for _m, p, *_ in routes) and any(p == "/api/v1/bookings" for _m, p, *_ in routes)
     webs = {role: _web_client(app, role) for role in Role}
     apis = {role: _api_headers(webs[role], role, getattr(webs[role], "secret", None)) for role in Role}
     failures, sent = [], 0
@@ -168,9 +222,7 @@ def test_every_numeric_field_refuses_what_is_not_a_number(client, db):
             raised = 0
             for place, fields in places.items():
                 for name, annotation in fields.items():
-                    if _base(annotation) is not int:
-                        continue
-                    for bad in BAD:
+                    for bad in bad_values.get(_kind(annotation), ()):
                         url, query, body = _request(method, path, kind, places, place, name, bad)
                         options = {"params": query}
                         if kind == "json":
@@ -211,8 +263,8 @@ def test_every_numeric_field_refuses_what_is_not_a_number(client, db):
                 failures.append(f"{role} {method} {path}: rows written {changed}")
     for http in webs.values():
         http.close()
-    assert sent > 200
     assert not failures, "\n".join(failures)
+    return sent
 
 
 #: Inputs named like a number that are text by design: a device's own id is what its topics carry.

@@ -8,15 +8,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from location_ops.forms import Line
 from location_ops.i18n import available_languages
 
 from location_ops.accounts.models import Role
 
 
 class LoginIn(BaseModel):
-    username: str = Field(max_length=64)
-    password: str = Field(max_length=1024)
-    totp: str | None = Field(default=None, max_length=16, description="One-time code, when MFA is on")
+    model_config = ConfigDict(extra="forbid")
+
+    username: Line = Field(max_length=64)
+    password: Line = Field(max_length=1024)
+    totp: Line | None = Field(default=None, max_length=16, description="One-time code, when MFA is on")
 
 
 class TokenOut(BaseModel):
@@ -34,9 +37,11 @@ Language = Literal[tuple(available_languages())]
 
 
 class UserIn(BaseModel):
-    username: str = Field(max_length=64)
+    model_config = ConfigDict(extra="forbid")
+
+    username: Line = Field(max_length=64)
     # The service refuses a short password with its sentence (and the location's own minimum).
-    password: str = Field(max_length=1024, json_schema_extra={"minLength": PASSWORD_MIN_LENGTH},
+    password: Line = Field(max_length=1024, json_schema_extra={"minLength": PASSWORD_MIN_LENGTH},
                           description="At least the location's password_min_length characters (10 by default).")
     role: Role
     language: Language | None = None

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import math
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -515,7 +516,7 @@ def verify_totp(user: User, code: str) -> bool:
     if not user.mfa_secret:
         return False
     code = code.replace(" ", "").strip()
-    if not (code.isdigit() and len(code) == 6):
+    if not re.fullmatch(r"[0-9]{6}", code):  # ASCII digits only: "²".isdigit() is true
         return False
     totp = pyotp.TOTP(user.mfa_secret)
     now = utcnow()

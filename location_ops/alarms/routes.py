@@ -217,7 +217,7 @@ def acknowledge_submit(request: Request, db_session: SessionDep, principal: Curr
     return _back(request)
 
 
-@router.post("/alarms/{alarm_id}/resolve", dependencies=[allow(ALARMS)])
+@router.post("/alarms/{alarm_id}/resolve", dependencies=[allow(ALARMS), form_page("/alarms")])
 def resolve_submit(request: Request, db_session: SessionDep, principal: CurrentPrincipal, alarm_id: Annotated[Id, Path()],
                    resolution: Annotated[str, Form()] = "handled", note: Annotated[str, Form(max_length=500)] = ""):
     _resolve(request, db_session, principal, alarm_id, resolution, note)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSche
 
 from location_ops.alarms import decoders
 from location_ops.alarms.models import AlarmState, Resolution
+from location_ops.forms import Line, Lines
 
 #: A room id as the database can hold it.
 RoomId = Annotated[int, Field(ge=1, le=2**31 - 1)]
@@ -41,10 +42,12 @@ DEVICE_ID_PATTERN = r"^[^/+#\x00-\x1f\x7f-\x9f]*[^/+#\s\x00-\x1f\x7f-\x9f][^/+#\
 
 
 class AlarmRaiseIn(BaseModel):
+    # Unknown keys are ignored, not refused: an alarm is never refused for what it carries.
     model_config = ConfigDict(strict=True)
 
     room_id: AlarmRoom = None
-    note: str = Field(default="", max_length=500)
+    # Not refused when long or with control characters: those are dropped, the rest kept (500 characters).
+    note: str = Field(default="", description="A note; control characters are dropped and 500 characters kept.")
 
 
 class AlarmRaiseForm(BaseModel):
@@ -54,23 +57,29 @@ class AlarmRaiseForm(BaseModel):
 
 
 class AlarmAckIn(BaseModel):
-    note: str = Field(default="", max_length=500)
+    model_config = ConfigDict(extra="forbid")
+
+    note: Lines = Field(default="", max_length=500)
 
 
 class AlarmResolveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     resolution: Resolution = Field(description="handled, false_alarm or test")
-    note: str = Field(default="", max_length=500)
+    note: Lines = Field(default="", max_length=500)
 
 
 class DeviceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     family: Family
     device_id: str = Field(min_length=1, max_length=128, pattern=DEVICE_ID_PATTERN)
     room_id: RoomId | None = None
-    label: str = Field(default="", max_length=64)
+    label: Line = Field(default="", max_length=64)
 
 
 class TestModeIn(BaseModel):
-    model_config = ConfigDict(strict=True)
+    model_config = ConfigDict(strict=True, extra="forbid")
 
     minutes: int = Field(ge=0, le=240)
 

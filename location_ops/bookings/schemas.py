@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from location_ops.forms import MAX_ID, Day
+from location_ops.forms import MAX_ID, Day, Line
 
 
 class RoomIn(BaseModel):
-    model_config = ConfigDict(strict=True)
+    model_config = ConfigDict(strict=True, extra="forbid")
 
     number: int = Field(ge=1, le=999)
-    name: str = Field(default="", max_length=64)
+    name: Line = Field(default="", max_length=64)
 
 
 class RoomOut(BaseModel):
@@ -42,13 +43,14 @@ class ShiftAvailability(BaseModel):
 
 
 class ContractIn(BaseModel):
-    model_config = ConfigDict(strict=True)
+    model_config = ConfigDict(strict=True, extra="forbid")
 
-    username: str = Field(max_length=64)
+    username: Line = Field(max_length=64)
     # Dates arrive in JSON as strings: parsed from ISO text, not strict.
     starts_on: Day = Field(strict=False, description="YYYY-MM-DD")
     ends_on: Day | None = Field(default=None, strict=False, description="YYYY-MM-DD, or none")
-    status: str = Field(default="active", max_length=16, description="draft or active")
+    # A new contract starts as a draft or active; suspending and ending come later.
+    status: Literal["draft", "active"] = Field(default="active", description="draft or active")
     late_cancel_percent: int = Field(default=50, ge=0, le=100)
     no_show_percent: int = Field(default=100, ge=0, le=100)
     notice_days: int = Field(default=14, ge=0, le=365)
@@ -68,11 +70,11 @@ class ContractOut(BaseModel):
 
 
 class BookingIn(BaseModel):
-    model_config = ConfigDict(strict=True)
+    model_config = ConfigDict(strict=True, extra="forbid")
 
     room_id: int = Field(ge=1, le=MAX_ID)
     date: Day = Field(strict=False, description="Local date YYYY-MM-DD (Europe/Amsterdam)")
-    shift: str = Field(min_length=1, max_length=32, description="Shift name, e.g. day or evening; 'hourly' with start and hours")
+    shift: Line = Field(min_length=1, max_length=32, description="Shift name, e.g. day or evening; 'hourly' with start and hours")
     start: dt.time | None = Field(default=None, strict=False, description="HH:MM, for hourly rental")
     hours: int | None = Field(default=None, ge=1, le=24, description="for hourly rental")
 

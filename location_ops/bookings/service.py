@@ -48,14 +48,6 @@ class NotFound(LookupError):
     """No such booking, or not one the caller may see: 404."""
 
 
-def parse_day(value: str) -> dt.date:
-    """Parse YYYY-MM-DD; refuse impossible dates such as 31 February with a sentence."""
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except (ValueError, AttributeError):
-        raise BookingError(_("'%(value)s' is not a date; write it as YYYY-MM-DD, for example 2026-12-01.")
-                           % {"value": str(value)[:20]}) from None
-
 
 def local_date(instant: dt.datetime) -> dt.date:
     return instant.astimezone(LOCAL_TZ).date()

@@ -17,7 +17,7 @@ from location_ops.clock import local_today
 from location_ops.contracts import service
 from location_ops.contracts.models import Contract, ContractStatus, PaymentMethod
 from location_ops.db import SessionDep
-from location_ops.forms import MAX_ID, Cents, Day, Id, OptionalDay, form_page, refuse
+from location_ops.forms import Cents, Day, Id, MAX_ID, OptionalDay, OptionalMonth, form_page, refuse
 from location_ops.i18n import _, lazy
 from location_ops.web import render
 
@@ -59,7 +59,7 @@ def accept_rules(db_session: SessionDep, principal: CurrentPrincipal,
 # --- statements ------------------------------------------------------------------------------
 
 
-def _statement_for(db_session, principal, month: str | None, worker: str | None):
+def _statement_for(db_session, principal, month: dt.date | None, worker: str | None):
     if principal.role == Role.WORKER:
         worker_user = principal.user
     else:
@@ -69,16 +69,13 @@ def _statement_for(db_session, principal, month: str | None, worker: str | None)
             worker_user = service.get_worker(db_session=db_session, username=worker)
         except service.NotFound as exc:
             raise HTTPException(404, str(exc)) from None
-    try:
-        first = service.parse_month(month, local_today())
-    except service.ContractError as exc:
-        raise HTTPException(400, str(exc)) from None
+    first = month or local_today().replace(day=1)
     return worker_user, service.statement(db_session=db_session, worker_id=worker_user.id, month=first)
 
 
 @router.get("/statements", dependencies=[allow(CONTRACTS)])
 def statements_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
-                    month: Annotated[str | None, Query(max_length=10)] = None,
+                    month: Annotated[OptionalMonth, Query(title=lazy("Month"))] = None,
                     worker: Annotated[str | None, Query(max_length=64)] = None):
     worker_user, result = _statement_for(db_session, principal, month, worker)
     workers = []
@@ -88,11 +85,8 @@ def statements_page(request: Request, db_session: SessionDep, principal: Current
     overview = None
     if result is None:
         # No worker chosen: this month for every worker at once, instead of an empty page.
-        try:
-            first = service.parse_month(month, local_today())
-            overview = service.month_overview(db_session=db_session, month=first)
-        except service.ContractError as exc:
-            raise HTTPException(400, str(exc)) from None
+        first = month or local_today().replace(day=1)
+        overview = service.month_overview(db_session=db_session, month=first)
     else:
         first = result.month
     prev = (first - dt.timedelta(days=1)).replace(day=1)
@@ -104,7 +98,7 @@ def statements_page(request: Request, db_session: SessionDep, principal: Current
 
 @router.get("/statements.csv", dependencies=[allow(CONTRACTS)])
 def statements_csv(db_session: SessionDep, principal: CurrentPrincipal,
-                   month: Annotated[str | None, Query(max_length=10)] = None,
+                   month: Annotated[OptionalMonth, Query(title=lazy("Month"))] = None,
                    worker: Annotated[str | None, Query(max_length=64)] = None):
     worker_user, result = _statement_for(db_session, principal, month, worker)
     if result is None:
@@ -222,12 +216,9 @@ def api_create_contract(db_session: SessionDep, principal: CurrentPrincipal, bod
     except service.NotFound as exc:
         raise HTTPException(404, str(exc)) from None
     try:
-        try:
-            status = ContractStatus(body.status)
-        except ValueError:
-            raise service.ContractError(_("A new contract is a draft or active.")) from None
         contract = service.create_contract(
-            db_session=db_session, worker=worker, starts_on=body.starts_on, ends_on=body.ends_on, status=status,
+            db_session=db_session, worker=worker, starts_on=body.starts_on, ends_on=body.ends_on,
+            status=ContractStatus(body.status),
             late_cancel_percent=body.late_cancel_percent, no_show_percent=body.no_show_percent,
             notice_days=body.notice_days, actor_id=principal.id)
     except service.ContractError as exc:

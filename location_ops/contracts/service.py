@@ -265,15 +265,6 @@ def month_overview(*, db_session: Session, month: dt.date) -> list[tuple[str, St
     return found
 
 
-def parse_month(value: str | None, default: dt.date) -> dt.date:
-    if not value:
-        return default.replace(day=1)
-    try:
-        year, month = value.split("-")
-        return dt.date(int(year), int(month), 1)
-    except ValueError:
-        raise ContractError(_("A month is written as YYYY-MM, for example 2026-11.")) from None
-
 
 def _charge(booking: Booking) -> int:
     return booking.price_cents if booking.status == BookingStatus.BOOKED else booking.charge_cents

@@ -12,7 +12,7 @@ from location_ops.access import GUIDE, GUIDE_EDIT
 from location_ops.accounts.deps import CurrentPrincipal, allow
 from location_ops.accounts.models import Role
 from location_ops.db import SessionDep
-from location_ops.forms import Id, form_page, refuse
+from location_ops.forms import Checkbox, Id, Line, form_page, refuse
 from location_ops.guide import service
 from location_ops.guide.models import HelpService
 from location_ops.guide.schemas import GuideOut, HelpServiceOut, ReferralOut
@@ -27,10 +27,6 @@ nav.add("/guide", lazy("Help guide"), GUIDE, order=45)
 EDITORS = {Role.OPERATOR, Role.CASEWORKER}
 
 
-def _anonymous_filter(value: str) -> bool | None:
-    return True if value in ("1", "true", "yes", "on") else None
-
-
 def _referrals(db_session) -> list[dict]:
     keys = {key for referral in service.REFERRALS for key in referral.service_keys}
     found = service.by_keys(db_session=db_session, keys=keys)
@@ -41,10 +37,11 @@ def _referrals(db_session) -> list[dict]:
 @router.get("/guide", dependencies=[allow(GUIDE)])
 def guide_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
                q: Annotated[str, Query(max_length=200)] = "", category: Annotated[str, Query(max_length=40)] = "",
-               language: Annotated[str, Query(max_length=8)] = "", anonymous: Annotated[str, Query(max_length=8)] = ""):
+               language: Annotated[str, Query(max_length=8)] = "",
+               anonymous: Annotated[Checkbox, Query(title=lazy("Anonymous contact possible"))] = False):
     try:
         found = service.search(db_session=db_session, text=q, category=category, language=language,
-                               anonymous=_anonymous_filter(anonymous))
+                               anonymous=True if anonymous else None)
     except service.GuideError as exc:
         raise HTTPException(400, str(exc)) from None
     context = {
@@ -136,8 +133,8 @@ Category = Literal[tuple(service.CATEGORIES)]
 
 @api.get("/guide", response_model=GuideOut, dependencies=[allow(GUIDE)],
          responses={422: {"description": "Unknown category"}})
-def api_guide(db_session: SessionDep, q: Annotated[str, Query(max_length=200)] = "",
-              category: Annotated[Category | None, Query()] = None, language: Annotated[str, Query(max_length=8)] = "",
+def api_guide(db_session: SessionDep, q: Annotated[Line, Query(max_length=200)] = "",
+              category: Annotated[Category | None, Query()] = None, language: Annotated[Line, Query(max_length=8)] = "",
               anonymous: Annotated[bool | None, Query()] = None) -> GuideOut:
     """The wegwijzer: help services (search text, category, language, anonymous contact) and referral advice."""
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
@@ -18,7 +19,7 @@ from location_ops.events import emit
 from location_ops.hygiene import service
 from location_ops.hygiene.models import HygieneRound, ItemResult, RoundKind
 from location_ops.hygiene.schemas import RoundDetailOut, RoundOut
-from location_ops.forms import Day, Id, OptionalDay, OptionalId, form_page, refuse
+from location_ops.forms import Checkbox, Day, Id, OptionalDay, OptionalId, OptionalMonth, form_page, refuse
 from location_ops.i18n import _, lazy
 from location_ops.rooms.models import Room
 from location_ops.web import is_htmx, render
@@ -39,10 +40,6 @@ def _fail(exc: service.HygieneError):
     """Answer a broken rule with its sentence. No rollback here: that would expire the principal the
     error page still needs; closing the request's session discards whatever was not committed."""
     raise HTTPException(exc.status, str(exc)) from None
-
-
-def _truthy(value: str) -> bool:
-    return value in ("1", "on", "true", "yes")
 
 
 # --- overview --------------------------------------------------------------------------------
@@ -139,13 +136,13 @@ def round_item_problem(request: Request, db_session: SessionDep, principal: Curr
              dependencies=[allow(HYGIENE), form_page("/hygiene/rooms/{room_id}/rounds/{round_id}")])
 def round_item(request: Request, db_session: SessionDep, principal: CurrentPrincipal, room_id: Annotated[Id, Path()], round_id: Annotated[Id, Path()],
                item_id: Annotated[Id, Path()], result: Annotated[str, Form(max_length=16)] = "",
-               note: Annotated[str, Form(max_length=2000)] = "", low_stock: Annotated[str, Form(max_length=5)] = "",
-               out_of_service: Annotated[str, Form(max_length=5)] = ""):
+               note: Annotated[str, Form(max_length=2000)] = "", low_stock: Annotated[Checkbox, Form(title=lazy("Running low"))] = False,
+               out_of_service: Annotated[Checkbox, Form(title=lazy("Put the room out of service"))] = False):
     hygiene_round = _load(request, db_session, principal, room_id, round_id)
     try:
         service.record_item(db_session=db_session, hygiene_round=hygiene_round, item_id=item_id, result=result,
-                            actor=_actor(principal), now=utcnow(), note=note, low_stock=_truthy(low_stock),
-                            out_of_service=_truthy(out_of_service))
+                            actor=_actor(principal), now=utcnow(), note=note, low_stock=low_stock,
+                            out_of_service=out_of_service)
     except IntegrityError:
         raise HTTPException(409, _("Someone else answered this item at the same moment; reload the page.")) from None
     except service.HygieneError as exc:
@@ -266,17 +263,14 @@ def supplies_restocked(db_session: SessionDep, principal: CurrentPrincipal,
     return RedirectResponse("/hygiene/supplies", status_code=303)
 
 
-def _report(request: Request, db_session, month: str) -> service.MonthReport:
-    try:
-        year, number = service.parse_month(month, local_today())
-    except service.HygieneError as exc:
-        _fail(exc)
-    return service.monthly_report(db_session=db_session, year=year, month=number, now=utcnow(),
+def _report(request: Request, db_session, month: dt.date | None) -> service.MonthReport:
+    first = month or local_today()
+    return service.monthly_report(db_session=db_session, year=first.year, month=first.month, now=utcnow(),
                                   settings=request.app.state.settings)
 
 
 @router.get("/hygiene/report", dependencies=[allow(HYGIENE_STAFF)])
-def report_page(request: Request, db_session: SessionDep, month: Annotated[str, Query(max_length=10)] = ""):
+def report_page(request: Request, db_session: SessionDep, month: Annotated[OptionalMonth, Query(title=lazy("Month"))] = None):
     report = _report(request, db_session, month)
     return render(request, "hygiene/report.html", {
         "report": report, "month": f"{report.year:04d}-{report.month:02d}", "kinds": KINDS,
@@ -285,7 +279,7 @@ def report_page(request: Request, db_session: SessionDep, month: Annotated[str, 
 
 
 @router.get("/hygiene/report.csv", dependencies=[allow(HYGIENE_STAFF)])
-def report_csv(request: Request, db_session: SessionDep, month: Annotated[str, Query(max_length=10)] = ""):
+def report_csv(request: Request, db_session: SessionDep, month: Annotated[OptionalMonth, Query(title=lazy("Month"))] = None):
     report = _report(request, db_session, month)
     name = f"hygiene-{report.year:04d}-{report.month:02d}.csv"
     return Response(service.report_csv(report, i18n.current_language()), media_type="text/csv; charset=utf-8",

@@ -713,20 +713,6 @@ class MonthReport:
         return [e for e in self.expectations if e.outcome == "late"]
 
 
-def parse_month(value: str, today: dt.date) -> tuple[int, int]:
-    if not value:
-        return today.year, today.month
-    match = re.fullmatch(r"(\d{4})-(\d{2})", value.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
-        raise HygieneError(_("'%(value)s' is not a month; write it as YYYY-MM.") % {"value": value[:10]})
-    return int(match.group(1)), int(match.group(2))
-
-
-def parse_day(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise HygieneError(_("'%(value)s' is not a date; write it as YYYY-MM-DD.") % {"value": value[:12]}) from None
 
 
 def monthly_report(*, db_session: Session, year: int, month: int, now: dt.datetime,

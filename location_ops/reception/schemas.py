@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from location_ops.forms import Id, OptionalId
+from location_ops.forms import Id, Lines, OptionalId
 from location_ops.i18n import lazy
 from location_ops.reception.models import EntryKind
 
@@ -19,12 +19,12 @@ class LogEntryForm(BaseModel):
 
 
 class LogEntryIn(BaseModel):
-    model_config = ConfigDict(strict=True)
+    model_config = ConfigDict(strict=True, extra="forbid")
 
     kind: EntryKind = Field(strict=False, description="visitor_in, visitor_out, incident, note or delivery "
                       "(a correction: the kind of the entry it corrects)")
     room_id: Id | None = Field(default=None, description="The room; required for visitor entries.")
-    text: str = Field(default="", max_length=2000, description="Free text; must be empty for visitor entries.")
+    text: Lines = Field(default="", max_length=2000, description="Free text; must be empty for visitor entries.")
     corrects_id: Id | None = Field(default=None, description="The entry this one corrects (which stays as it was).")
 
 

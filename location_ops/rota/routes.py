@@ -14,7 +14,18 @@ from location_ops.accounts.deps import CurrentPrincipal, allow
 from location_ops.accounts.models import Role, User
 from location_ops.clock import local_today, utcnow
 from location_ops.db import SessionDep
-from location_ops.forms import Id, form_page, refuse
+from location_ops.forms import (
+    Day,
+    Id,
+    OptionalDay,
+    OptionalId,
+    OptionalTime,
+    OptionalWeek,
+    Time,
+    Week,
+    form_page,
+    refuse,
+)
 from location_ops.i18n import _, lazy
 from location_ops.rota import service
 from location_ops.rota.models import TalkRequest
@@ -36,13 +47,8 @@ def _fail(exc: service.RotaError, *, api_call: bool = False) -> HTTPException:
     return HTTPException(status, str(exc))
 
 
-def _monday(week: str | None, *, api_call: bool) -> dt.date:
-    if week is None or (not week and not api_call):
-        return service.monday_of(local_today())
-    try:
-        return service.parse_week(week)
-    except service.RotaError as exc:
-        raise _fail(exc, api_call=api_call) from None
+def _monday(week: dt.date | None) -> dt.date:
+    return week if week is not None else service.monday_of(local_today())
 
 
 def _own_talks_by_key(db_session, user: User) -> dict[tuple[int, dt.date], TalkRequest]:
@@ -86,8 +92,8 @@ def _week_context(db_session, principal, monday: dt.date, weeks: int = 2) -> dic
 
 @router.get("/rota", dependencies=[allow(ROTA)])
 def rota_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
-              week: Annotated[str | None, Query(max_length=20)] = None):
-    monday = _monday(week, api_call=False)
+              week: Annotated[OptionalWeek, Query(title=lazy("Week"))] = None):
+    monday = _monday(week)
     context = _week_context(db_session, principal, monday)
     context["announcements"] = service.current_announcements(db_session=db_session)
     if principal.role == Role.WORKER:
@@ -116,17 +122,10 @@ def _talk_form(request: Request, db_session, principal, visit_id: int, on_date: 
     }, status_code=status_code)
 
 
-def _parse_date_or_400(text: str, field: str) -> dt.date:
-    try:
-        return service.parse_date(text, field)
-    except service.RotaError as exc:
-        raise _fail(exc) from None
-
-
 @router.get("/rota/talk", dependencies=[allow(TALK_REQUESTS)])
 def talk_form_page(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
-                   visit: int, date: Annotated[str, Query(max_length=20)]):
-    on_date = _parse_date_or_400(date, "date")
+                   visit: Annotated[Id, Query(title=lazy("Visit"))], date: Annotated[Day, Query(title=lazy("Date"))]):
+    on_date = date
     occurrence = service.find_occurrence(db_session=db_session, visit_id=visit, on_date=on_date)
     if occurrence is not None and occurrence.cancelled:
         return _talk_form(request, db_session, principal, visit, on_date, status_code=409,
@@ -139,10 +138,10 @@ def talk_form_page(request: Request, db_session: SessionDep, principal: CurrentP
 
 @router.post("/rota/talks", dependencies=[allow(TALK_REQUESTS), form_page("/rota/talk?visit={visit_id}&date={date}")])
 def talk_create(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
-                visit_id: Annotated[int, Form()], date: Annotated[str, Form(max_length=20)],
+                visit_id: Annotated[Id, Form(title=lazy("Visit"))], date: Annotated[Day, Form(title=lazy("Date"))],
                 topics: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
                 note: Annotated[str, Form(max_length=5000)] = ""):
-    on_date = _parse_date_or_400(date, "date")
+    on_date = date
     try:
         service.create_talk_request(db_session=db_session, worker=principal.user, visit_id=visit_id,
                                     on_date=on_date, topics=topics, note=note)
@@ -219,17 +218,17 @@ def _edit(request, db_session, principal, action):
 
 @router.post("/rota/visits", dependencies=[allow(ROTA_EDIT), form_page("/rota/manage")])
 def visit_create(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
-                 weekday: Annotated[int, Form(ge=0, le=6)], starts_at: Annotated[str, Form(max_length=8)],
-                 ends_at: Annotated[str, Form(max_length=8)],
-                 caseworker_id: Annotated[int | None, Form()] = None,
+                 weekday: Annotated[int, Form(ge=0, le=6, title=lazy("Day"))],
+                 starts_at: Annotated[Time, Form(title=lazy("From"))],
+                 ends_at: Annotated[Time, Form(title=lazy("Until"))],
+                 caseworker_id: Annotated[OptionalId, Form(title=lazy("Caseworker"))] = None,
                  organisation: Annotated[str, Form(max_length=128)] = "",
-                 valid_from: Annotated[str, Form(max_length=20)] = ""):
+                 valid_from: Annotated[OptionalDay, Form(title=lazy("First date"))] = None):
     def action():
         service.create_visit(
             db_session=db_session, actor=principal.user, caseworker_id=caseworker_id or principal.id,
-            weekday=weekday, starts_at=service.parse_time(starts_at, "starts_at"),
-            ends_at=service.parse_time(ends_at, "ends_at"), organisation=organisation,
-            valid_from=service.parse_date(valid_from, "valid_from") if valid_from else None)
+            weekday=weekday, starts_at=starts_at, ends_at=ends_at, organisation=organisation,
+            valid_from=valid_from)
 
     return _edit(request, db_session, principal, action)
 
@@ -242,18 +241,16 @@ def visit_end(request: Request, db_session: SessionDep, principal: CurrentPrinci
 
 @router.post("/rota/visits/{visit_id}/changes", dependencies=[allow(ROTA_EDIT), form_page("/rota/manage")])
 def visit_change(request: Request, db_session: SessionDep, principal: CurrentPrincipal, visit_id: Annotated[Id, Path()],
-                 kind: Annotated[str, Form(max_length=16)], on_date: Annotated[str, Form(max_length=20)],
+                 kind: Annotated[str, Form(max_length=16)], on_date: Annotated[Day, Form(title=lazy("Date"))],
                  reason: Annotated[str, Form(max_length=200)] = "",
-                 new_date: Annotated[str, Form(max_length=20)] = "",
-                 new_starts_at: Annotated[str, Form(max_length=8)] = "",
-                 new_ends_at: Annotated[str, Form(max_length=8)] = ""):
+                 new_date: Annotated[OptionalDay, Form(title=lazy("New date (when moved)"))] = None,
+                 new_starts_at: Annotated[OptionalTime, Form(title=lazy("From"))] = None,
+                 new_ends_at: Annotated[OptionalTime, Form(title=lazy("Until"))] = None):
     def action():
         service.add_change(
             db_session=db_session, actor=principal.user, visit_id=visit_id, kind=kind,
-            on_date=service.parse_date(on_date, "on_date"), reason=reason,
-            new_date=service.parse_date(new_date, "new_date") if new_date else None,
-            new_starts_at=service.parse_time(new_starts_at, "new_starts_at") if new_starts_at else None,
-            new_ends_at=service.parse_time(new_ends_at, "new_ends_at") if new_ends_at else None)
+            on_date=on_date, reason=reason, new_date=new_date,
+            new_starts_at=new_starts_at, new_ends_at=new_ends_at)
 
     return _edit(request, db_session, principal, action)
 
@@ -268,11 +265,10 @@ def change_delete(request: Request, db_session: SessionDep, principal: CurrentPr
 def announcement_create(request: Request, db_session: SessionDep, principal: CurrentPrincipal,
                         title: Annotated[str, Form(max_length=500)],
                         body: Annotated[str, Form(max_length=5000)] = "",
-                        show_until: Annotated[str, Form(max_length=20)] = ""):
+                        show_until: Annotated[OptionalDay, Form(title=lazy("Show until (optional)"))] = None):
     def action():
         service.post_announcement(
-            db_session=db_session, author=principal.user, title=title, body=body,
-            show_until=service.parse_date(show_until, "show_until") if show_until else None)
+            db_session=db_session, author=principal.user, title=title, body=body, show_until=show_until)
 
     return _edit(request, db_session, principal, action)
 
@@ -366,10 +362,9 @@ def _occurrence_out(occurrence: service.Occurrence, *, details: bool, own_talk: 
 @api.get("/rota", response_model=WeekOut, dependencies=[allow(ROTA)],
          responses={422: {"description": "The week is not written as YYYY-Www"}})
 def api_rota(db_session: SessionDep, principal: CurrentPrincipal,
-             week: Annotated[str | None, Query(max_length=20, description="ISO week, e.g. 2026-W48",
-                                               json_schema_extra={"pattern": service.WEEK_REGEX})] = None) -> WeekOut:
+             week: Annotated[Week | None, Query(description="ISO week, e.g. 2026-W48")] = None) -> WeekOut:
     """Who visits in a week (this week when none is given); local times in Europe/Amsterdam."""
-    monday = _monday(week, api_call=True)
+    monday = _monday(week)
     own = _own_talks_by_key(db_session, principal.user)
     details = principal.role != Role.HOST
     visits = [_occurrence_out(o, details=details, own_talk=own.get((o.visit_id, o.on_date)))

@@ -6,8 +6,9 @@ import datetime as dt
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from location_ops.forms import Lines
 from location_ops.rota.service import TOPICS
 
 
@@ -49,10 +50,12 @@ Topic = Literal[tuple(TOPICS)]
 
 
 class TalkRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     visit_id: int
     date: dt.date = Field(description="The visit's date key, as in GET /rota.")
     topics: list[Topic] = Field(min_length=1, max_length=20)
-    note: str = Field(default="", max_length=1000)
+    note: Lines = Field(default="", max_length=1000)
 
 
 class TalkRequestOut(BaseModel):

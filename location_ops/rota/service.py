@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import re
 import secrets
 from dataclasses import dataclass
 
@@ -72,30 +71,6 @@ def local_instant(day: dt.date, at: dt.time) -> dt.datetime:
     return dt.datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(dt.UTC)
 
 
-def _week_pattern(first: int = 2000, last: int = 2100) -> str:
-    """YYYY-Www for the years a person plans in; W53 only in the years that have one."""
-    long_years = [year for year in range(first, last + 1) if dt.date(year, 12, 28).isocalendar()[1] == 53]
-    return (rf"^(?:(?:20[0-9]{{2}}|2100)-W(?:0[1-9]|[1-4][0-9]|5[0-2])"
-            rf"|(?:{'|'.join(map(str, long_years))})-W53)$")
-
-
-#: An ISO week as GET /rota takes it (the OpenAPI document shows the same pattern).
-WEEK_REGEX = _week_pattern()
-WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
-
-
-def parse_week(text: str) -> dt.date:
-    """Return the Monday of an ISO week written as YYYY-Www; raise RotaError otherwise."""
-    match = WEEK_PATTERN.match(text) if re.fullmatch(WEEK_REGEX, text) else None
-    try:
-        if match is None:
-            raise ValueError
-        return dt.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
-    except ValueError:
-        raise RotaError(_("The week '%(week)s' is not a week: write it as YYYY-Www, for example 2026-W48.")
-                        % {"week": text[:20]}, 422) from None
-
-
 def week_label(monday: dt.date) -> str:
     year, week, _day = monday.isocalendar()
     return f"{year}-W{week:02d}"
@@ -103,22 +78,6 @@ def week_label(monday: dt.date) -> str:
 
 def monday_of(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
-
-
-def parse_time(text: str, field: str) -> dt.time:
-    try:
-        return dt.time.fromisoformat(text.strip())
-    except ValueError:
-        raise RotaError(_("The time '%(field)s' is not valid: write it as HH:MM.") % {"field": field},
-                        field=field) from None
-
-
-def parse_date(text: str, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise RotaError(_("The date '%(field)s' is not valid: write it as YYYY-MM-DD.") % {"field": field},
-                        field=field) from None
 
 
 # --- profiles -----------------------------------------------------------------------------

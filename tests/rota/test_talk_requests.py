@@ -203,3 +203,17 @@ def test_the_note_is_never_logged(client, tokens, plan, frozen, caplog):
     text = "\n".join(record.getMessage() for record in caplog.records)
     assert f"talk request {talk['id']}" in text
     assert NOTE not in text and "lila" not in text
+
+
+def test_a_note_too_long_shows_the_talk_form_again_with_the_note_kept(client, tokens, plan, frozen, login_as, db):
+    caseworker, _cw = tokens("caseworker")
+    visit_id = plan(caseworker, weekday=0)
+    login_as("worker")
+    form = client.get(f"/rota/talk?visit={visit_id}&date={MONDAY.isoformat()}")
+    response = client.post("/rota/talks", headers={"Accept-Language": "en"}, data={
+        "csrf_token": csrf_from(form.text), "visit_id": visit_id, "date": MONDAY.isoformat(),
+        "topics": ["health"], "note": "x" * 5001})
+    # The talk form of that visit (forms.redisplay with the page the route declares), not the list.
+    assert response.status_code == 400 and 'id="talk-form"' in response.text
+    assert "is too long: at most 5000 characters." in response.text
+    assert _count(db) == 0
