@@ -12,7 +12,7 @@ from location_ops.privacy import service
 from location_ops.web import render
 
 router = APIRouter(include_in_schema=False)
-nav.add("/admin/audit", "Audit log", AUDIT, order=90)
+nav.add("/admin/audit", "Audit log", AUDIT, order=90, group="admin")
 
 
 @router.get("/admin/audit", dependencies=[allow(AUDIT)])

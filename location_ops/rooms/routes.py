@@ -25,7 +25,7 @@ from location_ops.web import render, templates
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["rooms"])
 
-nav.add("/admin/rooms", "Rooms and shifts", ADMIN, order=60)
+nav.add("/admin/rooms", "Rooms and shifts", ADMIN, order=60, group="admin")
 
 #: The default shifts' names shown in the user's language; an operator's own names as typed.
 #: A weekday as the shift forms send it: 1 (Monday) to 7.
