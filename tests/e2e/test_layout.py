@@ -170,7 +170,7 @@ OVERFLOW_JS = """() => {
   let widest = null, right = 0;
   for (const el of document.body.querySelectorAll('*')) {
     const box = el.getBoundingClientRect();
-    if (box.width === 0 || clipped(el)) continue;
+    if (box.width === 0 || clipped(el) || !el.checkVisibility()) continue;
     if (box.right >= right) { right = box.right; widest = el; }
   }
   const name = widest ? widest.tagName.toLowerCase() + (widest.id ? '#' + widest.id : '')
@@ -186,7 +186,7 @@ TOUCH_JS = """() => {
   const small = [];
   for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]')) {
     const box = el.getBoundingClientRect();
-    if (box.width === 0 || box.height === 0) continue;
+    if (box.width === 0 || box.height === 0 || !el.checkVisibility({visibilityProperty: true})) continue;
     const style = getComputedStyle(el);
     if (style.visibility === 'hidden') continue;
     // Links inside running text are exempt (WCAG's inline exception); controls are not.
@@ -317,3 +317,42 @@ def test_axe_check_fires_on_an_unlabelled_control(browser, live_server):
         assert any("button-name" in line and "#nameless" in line for line in found), found
     finally:
         close(context)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_every_menu_entry_is_in_sight_or_one_tap_away(app, browser, live_server, backend):
+    """Each role sees every menu entry in the bar, or behind one tap on "More", inside the screen."""
+    from location_ops import nav
+
+    users = {}
+    with app.state.sessionmaker() as db_session:
+        for role in Role:
+            user = accounts_service.create_user(db_session=db_session, settings=app.state.settings,
+                                                username=f"menu-{role}", password=PASSWORD, role=role)
+            if accounts_service.mfa_required(user):
+                user.mfa_secret, user.mfa_enabled = pyotp.random_base32(), True
+            users[role] = user
+        db_session.commit()
+    failures = []
+    for role, user in users.items():
+        entries = nav.for_role(role)
+        for size, viewport in SIZES.items():
+            context, page = login_context(browser, live_server, user, viewport)
+            try:
+                page.goto("/account")
+                assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+                in_bar = {entry.path for entry in entries
+                          if page.locator(f".menu-bar a[href='{entry.path}']").is_visible()}
+                page.click(".menu-more > summary")
+                for entry in entries:
+                    link = (page.locator(f".menu-bar a[href='{entry.path}']") if entry.path in in_bar
+                            else page.locator(f".menu-panel a[href='{entry.path}']"))
+                    box = link.bounding_box() if link.is_visible() else None
+                    if box is None or box["x"] < 0 or box["x"] + box["width"] > viewport["width"] \
+                            or box["y"] + box["height"] > viewport["height"] or box["height"] < 44:
+                        failures.append(f"{role} at {size}: {entry.path} is not in sight ({box})")
+                if role in (Role.HOST, Role.OPERATOR, Role.CASEWORKER, Role.WORKER):
+                    screenshot(page, f"menu-{role}-{size}-open")
+            finally:
+                close(context)
+    assert not failures, "\n".join(failures)
