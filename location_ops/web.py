@@ -58,6 +58,7 @@ def render(
     principal = getattr(request.state, "principal", None)
     full = {
         "nav_entries": lambda user: nav.for_role(user.role),
+        "nav_groups": lambda user: nav.grouped_for_role(user.role),
         "quick_exit_url": request.app.state.settings.quick_exit_url,
         "request": request,
         "principal": principal,

@@ -26,9 +26,9 @@ from location_ops.web import render
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["accounts"])
 
-nav.add("/", "Start", SIGNED_IN, order=0)
-nav.add("/admin/users", "Users", ADMIN, order=80)
-nav.add("/account", "My account", SIGNED_IN, order=99)
+nav.add("/", "Start", SIGNED_IN, order=0, group="account")
+nav.add("/admin/users", "Users", ADMIN, order=80, group="admin")
+nav.add("/account", "My account", SIGNED_IN, order=99, group="account")
 
 
 def client_address(request: Request) -> str:

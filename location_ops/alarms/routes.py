@@ -35,9 +35,9 @@ log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["alarms"])
 
-nav.add("/alarms", "Alarms", ALARMS, 5)
-nav.add("/alarms/raise", "Alarm button", ALARM_RAISE, 90)
-nav.add("/devices", "Devices", DEVICES, 70)
+nav.add("/alarms", "Alarms", ALARMS, 5, group="reception")
+nav.add("/alarms/raise", "Alarm button", ALARM_RAISE, 90, group="account")
+nav.add("/devices", "Devices", DEVICES, 70, group="reception")
 
 KEEPALIVE_SECONDS = 15.0
 

@@ -26,8 +26,8 @@ from location_ops.web import render
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["bookings"])
 
-nav.add("/book", "Book a room", ROOM_AVAILABILITY, order=10)
-nav.add("/bookings", "Bookings", BOOKINGS, order=11)
+nav.add("/book", "Book a room", ROOM_AVAILABILITY, order=10, group="rentals")
+nav.add("/bookings", "Bookings", BOOKINGS, order=11, group="rentals")
 
 STATUS = {service.BookingError: 400, service.BookingForbidden: 403, service.NotFound: 404,
           service.BookingConflict: 409}

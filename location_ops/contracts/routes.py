@@ -24,8 +24,8 @@ from location_ops.web import render
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["contracts"])
 
-nav.add("/contract", "Contract", CONTRACTS, order=20)
-nav.add("/statements", "Statements", CONTRACTS, order=21)
+nav.add("/contract", "Contract", CONTRACTS, order=20, group="rentals")
+nav.add("/statements", "Statements", CONTRACTS, order=21, group="rentals")
 
 
 # --- worker: contract and house rules ------------------------------------------------------

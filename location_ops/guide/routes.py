@@ -22,7 +22,7 @@ from location_ops.web import is_htmx, render
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["guide"])
 
-nav.add("/guide", lazy("Help guide"), GUIDE, order=45)
+nav.add("/guide", lazy("Help guide"), GUIDE, order=45, group="support")
 
 EDITORS = {Role.OPERATOR, Role.CASEWORKER}
 

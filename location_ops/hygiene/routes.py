@@ -27,7 +27,7 @@ from location_ops.web import is_htmx, render
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["hygiene"])
 
-nav.add("/hygiene", "Hygiene", HYGIENE_STAFF, order=35)
+nav.add("/hygiene", "Hygiene", HYGIENE_STAFF, order=35, group="reception")
 
 KINDS = list(RoundKind)
 

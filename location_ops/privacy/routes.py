@@ -17,8 +17,8 @@ from location_ops.privacy import register, service
 from location_ops.web import render
 
 router = APIRouter(include_in_schema=False)
-nav.add("/admin/audit", "Audit log", AUDIT, order=90)
-nav.add("/admin/data", "Data and retention", AUDIT, order=91)
+nav.add("/admin/audit", "Audit log", AUDIT, order=90, group="admin")
+nav.add("/admin/data", "Data and retention", AUDIT, order=91, group="admin")
 
 
 @router.get("/admin/audit", dependencies=[allow(AUDIT)])

@@ -16,7 +16,7 @@ from location_ops.privacy import erasure, export
 from location_ops.web import render
 
 router = APIRouter(include_in_schema=False)
-nav.add("/admin/erasure", "Erasure", ADMIN, order=91)
+nav.add("/admin/erasure", "Erasure", ADMIN, order=92, group="admin")
 
 
 @router.get("/account/export", dependencies=[allow(OWN_DATA)])

@@ -30,8 +30,8 @@ from location_ops.web import is_htmx, render
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["reception"])
 
-nav.add("/reception", "Board", RECEPTION_READ, 10)
-nav.add("/reception/log", "Reception log", RECEPTION_READ, 12)
+nav.add("/reception", "Board", RECEPTION_READ, 10, group="reception")
+nav.add("/reception/log", "Reception log", RECEPTION_READ, 12, group="reception")
 
 
 def _fail(error: service.ReceptionError):

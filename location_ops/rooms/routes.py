@@ -33,7 +33,7 @@ from location_ops.web import render, templates
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["rooms"])
 
-nav.add("/admin/rooms", "Rooms and shifts", ADMIN, order=60)
+nav.add("/admin/rooms", "Rooms and shifts", ADMIN, order=60, group="admin")
 
 #: A weekday as the shift forms send it: 1 (Monday) to 7.
 Weekday = Literal["1", "2", "3", "4", "5", "6", "7"]

@@ -35,9 +35,9 @@ from location_ops.web import render, templates
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["rota"])
 
-nav.add("/rota", lazy("Visits"), ROTA, order=40)
-nav.add("/rota/talks", lazy("Talk requests"), TALK_REQUESTS, order=41)
-nav.add("/rota/manage", lazy("Plan visits"), ROTA_EDIT, order=42)
+nav.add("/rota", lazy("Visits"), ROTA, order=40, group="support")
+nav.add("/rota/talks", lazy("Talk requests"), TALK_REQUESTS, order=41, group="support")
+nav.add("/rota/manage", lazy("Plan visits"), ROTA_EDIT, order=42, group="support")
 
 
 def _fail(exc: service.RotaError, *, api_call: bool = False) -> HTTPException:
