@@ -43,8 +43,8 @@ def test_an_early_check_out_releases_the_rest_so_the_room_can_be_given_again(cli
     tile = _tile(client, 4)
     assert 'data-state="needs_cleaning"' in tile and 'data-action="give"' in tile
 
-    place.worker("Zoe")
-    response = client.post(f"/reception/rooms/{place.rooms[4]}/give", data={"pseudonym": "Zoe"},
+    zoe = place.worker("Zoe")
+    response = client.post(f"/reception/rooms/{place.rooms[4]}/give", data={"worker_id": zoe.id},
                            headers={"X-CSRF-Token": csrf(client)}, follow_redirects=False)
     assert response.status_code == 303, response.text
     with place.session() as db_session:
@@ -103,7 +103,7 @@ def test_every_give_room_the_board_offers_succeeds_and_every_other_tile_says_why
         worker = place.worker(f"Try{number}")
         with place.session() as db_session:
             try:
-                service.walk_in(db_session=db_session, settings=app.state.settings, pseudonym=worker.username,
+                service.walk_in(db_session=db_session, settings=app.state.settings, worker_id=worker.id,
                                 room_id=place.rooms[number], host_id=host.id, now=clock.now())
                 accepted = True
             except service.ReceptionError:
