@@ -11,7 +11,7 @@ from location_ops import nav
 from location_ops.access import ADMIN, ERASURE_REQUEST, OWN_DATA
 from location_ops.accounts.deps import CurrentPrincipal, allow
 from location_ops.db import SessionDep
-from location_ops.forms import Id
+from location_ops.forms import Id, refuse
 from location_ops.privacy import erasure, export
 from location_ops.web import render
 
@@ -67,8 +67,6 @@ def erasure_confirm(request: Request, db_session: SessionDep, principal: Current
         erasure.erase(db_session=db_session, worker_id=worker_id, actor_id=principal.id,
                       language=request.app.state.settings.default_language)
     except erasure.ErasureError as exc:
-        db_session.rollback()
-        return render(request, "privacy/erasure_admin.html", {**_admin_context(db_session), "error": str(exc)},
-                      status_code=400)
+        refuse(db_session, "worker_id", exc)
     db_session.commit()
     return RedirectResponse("/admin/erasure?done=1", status_code=303)
