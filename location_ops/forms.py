@@ -45,6 +45,20 @@ def blank_is_none(value: Any) -> Any:
 OptionalId = Annotated[Id | None, BeforeValidator(blank_is_none)]
 
 
+def integral(value: Any) -> Any:
+    """A JSON number that is whole (``80`` or ``80.0``, as JSON Schema's ``integer`` allows) as an int.
+
+    Booleans and strings are left for the strict check to refuse: a boolean is not a number.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: A whole number in strict JSON models: ``1048576.0`` is the integer JSON Schema says it is.
+WholeNumber = Annotated[int, BeforeValidator(integral)]
+
+
 def blank_is_false(value: Any) -> Any:
     """Read an absent or empty checkbox value as unchecked."""
     return False if value is None or (isinstance(value, str) and value.strip() == "") else value

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
+
+from location_ops.forms import WholeNumber
 #: Most a shift may cost, in cents (the forms' limit: € 99 999,99).
 MAX_PRICE_CENTS = 9_999_999
 
@@ -27,7 +29,7 @@ WallClockOut = Annotated[dt.time, PlainSerializer(lambda value: value.strftime("
 Weekday = Annotated[int, Field(ge=1, le=7)]
 Weekdays = Annotated[list[Weekday], Field(min_length=1, max_length=7,
                                           description="ISO weekdays it runs on: 1 is Monday, 7 Sunday")]
-Price = Annotated[int, Field(ge=0, le=MAX_PRICE_CENTS, description="Price per shift in euro cents")]
+Price = Annotated[WholeNumber, Field(ge=0, le=MAX_PRICE_CENTS, description="Price per shift in euro cents")]
 
 
 def weekday_digits(weekdays: list[int]) -> str:

@@ -147,3 +147,15 @@ def test_only_operators_manage_shift_templates(client, rentals, make_user):
         assert client.get("/api/v1/shift-templates", headers=headers).status_code == 403
         assert client.post("/api/v1/shift-templates", json=LATE, headers=headers).status_code == 403
     assert client.get("/api/v1/shift-templates").status_code == 401
+
+
+def test_a_price_is_a_whole_json_number_and_never_a_boolean(client, rentals, operator):
+    """JSON Schema's integer admits 9500.0; a boolean or a fraction of a cent is refused."""
+    _first, second = rentals.rooms(2)
+    day = next(s for s in client.get("/api/v1/shift-templates", headers=operator).json() if s["name"] == "day")
+    path = f"/api/v1/shift-templates/{day['id']}/rates/{second.id}"
+    whole = client.put(path, json={"price_cents": 9500.0}, headers=operator)
+    assert whole.status_code == 200 and whole.json()["rates"] == [{"room_id": second.id, "price_cents": 9500}]
+    for bad in (True, 12.5, "9500"):
+        refused = client.put(path, json={"price_cents": bad}, headers=operator)
+        assert refused.status_code == 422, (bad, refused.text)
