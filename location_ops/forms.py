@@ -55,10 +55,6 @@ def integral(value: Any) -> Any:
     return value
 
 
-#: A whole number in strict JSON models: ``1048576.0`` is the integer JSON Schema says it is.
-WholeNumber = Annotated[int, BeforeValidator(integral)]
-
-
 def blank_is_false(value: Any) -> Any:
     """Read an absent or empty checkbox value as unchecked."""
     return False if value is None or (isinstance(value, str) and value.strip() == "") else value

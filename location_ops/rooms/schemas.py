@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 
-from location_ops.forms import WholeNumber
+from location_ops.forms import integral
 #: Most a shift may cost, in cents (the forms' limit: € 99 999,99).
 MAX_PRICE_CENTS = 9_999_999
 
@@ -26,10 +26,11 @@ WallClock = Annotated[
     AfterValidator(_wall_clock),  # the pattern has admitted only HH:MM
 ]
 WallClockOut = Annotated[dt.time, PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str)]
-Weekday = Annotated[int, Field(ge=1, le=7)]
+Weekday = Annotated[int, Field(ge=1, le=7), BeforeValidator(integral)]
 Weekdays = Annotated[list[Weekday], Field(min_length=1, max_length=7,
                                           description="ISO weekdays it runs on: 1 is Monday, 7 Sunday")]
-Price = Annotated[WholeNumber, Field(ge=0, le=MAX_PRICE_CENTS, description="Price per shift in euro cents")]
+Price = Annotated[int, Field(ge=0, le=MAX_PRICE_CENTS, description="Price per shift in euro cents"),
+                  BeforeValidator(integral)]
 
 
 def weekday_digits(weekdays: list[int]) -> str:
