@@ -25,12 +25,8 @@ def _at(hour: int, minute: int = 0) -> dt.datetime:
 
 
 def _choose_worker(page, name: str) -> None:
-    """Type the work name, or pick it where the sheet offers a list."""
-    field = page.locator("#sheet [name=pseudonym]")
-    if field.evaluate("element => element.tagName") == "SELECT":
-        field.select_option(label=name)
-    else:
-        field.fill(name)
+    """Pick her from the sheet's list of workers with an active contract."""
+    page.locator("#sheet [name=worker_id]").select_option(label=name)
 
 
 def test_the_board_after_an_early_check_out_offers_the_room_and_giving_it_works(app, new_page, make_user,
@@ -71,7 +67,7 @@ def test_the_board_after_an_early_check_out_offers_the_room_and_giving_it_works(
     screenshot(page, f"board-after-early-check-out-{backend}")
 
     page.click("#room-4 [data-action=give]")
-    page.wait_for_selector("#sheet [name=pseudonym]")
+    page.wait_for_selector("#sheet [name=worker_id]")
     _choose_worker(page, "Zoe")
     page.click("#sheet .rx-confirm")
     page.wait_for_selector("#room-4[data-state=occupied]")

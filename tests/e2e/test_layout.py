@@ -100,7 +100,7 @@ def seed_long_data(app) -> dict[str, User]:
         visit = rota_service.create_visit(db_session=db_session, actor=caseworker, caseworker_id=caseworker.id,
                                           weekday=(NOW + dt.timedelta(days=1)).weekday(), starts_at=dt.time(14),
                                           ends_at=dt.time(16), organisation=organisation,
-                                          valid_from=NOW.date() - dt.timedelta(days=7))
+                                          valid_from=NOW.date() - dt.timedelta(days=7), backdate=True)
         rota_service.create_talk_request(db_session=db_session, worker=worker, visit_id=visit.id,
                                          on_date=NOW.date() + dt.timedelta(days=1), topics=list(rota_service.TOPICS),
                                          note=long_text(rota_service.NOTE_MAX))
