@@ -36,7 +36,7 @@ from tests.test_numeric_input import _base
 #: Pages not to open while walking: they change nothing but stream, download or leave the site.
 NOT_WALKED = re.compile(r"^/(api/|static/|logout|rota/feed/|bookings/calendar/)|\.ics$|\.csv")
 #: How many pages a role's walk opens at most.
-PAGE_LIMIT = 120
+PAGE_LIMIT = 400  # enough for every role's pages (each shape at most 8 times); the walk fails for a form it misses
 #: Text inputs whose value is never sent back to the browser.
 SECRET_TYPES = {"password"}
 #: POST routes whose form fields can all be wrong but that no page shows in the demo's state

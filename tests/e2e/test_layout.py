@@ -139,6 +139,10 @@ def path_values(app, role: Role, users: dict[str, User]) -> dict[str, str]:
                 "kind": RoundKind.DAILY.value, "service_id": str(service.id)}
 
 
+#: GET routes that answer a file to save, not a page (the browser starts a download).
+DOWNLOADS = {"/account/export"}
+
+
 def pages_for(app, role: Role, values: dict[str, str]) -> list[str]:
     """Every GET route the role may call, with its path filled in."""
     paths = []
@@ -146,7 +150,8 @@ def pages_for(app, role: Role, values: dict[str, str]) -> list[str]:
         rule: Rule = rule_of(endpoint)
         if "GET" not in endpoint.route.methods or endpoint.path.startswith("/api/"):
             continue
-        if role not in rule.roles or endpoint.path.endswith((".csv", ".ics")) or endpoint.path in FRAGMENTS:
+        if role not in rule.roles or endpoint.path.endswith((".csv", ".ics")) or endpoint.path in FRAGMENTS \
+                or endpoint.path in DOWNLOADS:
             continue
         path = endpoint.path
         for param in endpoint.route.dependant.path_params:
