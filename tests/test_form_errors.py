@@ -30,6 +30,7 @@ from location_ops.accounts.models import User
 from location_ops.clock import LOCAL_TZ, clock, local_today
 from location_ops.forms import FORM_KEY, _fields
 from tests.conftest import PASSWORD, csrf_from
+from tests.guide.conftest import restore_guide_seed
 from tests.test_access import api_routes, rule_of
 from tests.test_numeric_input import _base
 
@@ -210,6 +211,8 @@ def seeded(app, settings):
     # Midday, while the demo's day shift runs: the board offers "give room" only when a shift runs,
     # so the walk must not depend on the hour it is run at.
     clock.freeze(dt.datetime.combine(local_today(), dt.time(12, 0), tzinfo=LOCAL_TZ))
+    # The wegwijzer's entries come with a migration; on PostgreSQL an earlier test emptied the tables.
+    restore_guide_seed(app)
     with app.state.sessionmaker() as db_session:
         demo.seed(db_session=db_session, settings=settings)
         password_hash = accounts_service.hash_password(PASSWORD, settings)
