@@ -25,7 +25,7 @@ def test_demo_serves_login_page_and_printed_logins_work(tmp_path):
     def read() -> None:
         for line in process.stdout:
             output.append(line)
-            if "security" in line and re.match(r"\s+security\s+\S+", line):
+            if "location-ops simulate press" in line:  # the last line the demo prints
                 logins_seen.set()
 
     reader = threading.Thread(target=read, daemon=True)
